@@ -1,0 +1,15 @@
+"""Regenerate the example dumps in this folder: python examples/generate.py"""
+
+from pathlib import Path
+
+from texpack.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
+
+here = Path(__file__).resolve().parent
+make_gliden64_dump(here / "gliden64", spec=SynthSpec(count=18, seed=1))
+make_rice_dump(here / "rice", ident="RICE DEMO", spec=SynthSpec(count=14, seed=2))
+make_duckstation_dump(here / "duckstation", spec=SynthSpec(count=16, seed=3))
+
+# A texture the example profile skips by hash (profiles/gliden64/TEXPACK DEMO.yaml).
+glide = here / "gliden64" / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ"
+first = sorted(glide.glob("*#0#2_all.png"))[0]
+(glide / "TEXPACK DEMO#DEADBEEF#0#2_all.png").write_bytes(first.read_bytes())

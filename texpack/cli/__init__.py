@@ -1,0 +1,46 @@
+"""The `texpack` command line. Only this package prints; the library reports through return values.
+
+Exit codes: 0 everything done; 1 some textures failed (the rest was built); 2 bad usage,
+profile, model or folder; 3 stopped early because the pack could not be written
+(disk full, read-only), with everything written so far complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from texpack import __version__
+from texpack.errors import ProfileError, TexpackError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
+
+
+class CliError(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+def fail(e: TexpackError) -> CliError:
+    if isinstance(e, ProfileError):
+        return CliError(f"{e.source}:\n  " + "\n  ".join(e.problems))
+    return CliError(str(e))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="texpack")
+@click.option("-v", "--verbose", is_flag=True, help="Log engine details (device, precision, tiling).")
+def main(verbose: bool) -> None:
+    """Turn N64 (GLideN64, Rice) and PS1 (DuckStation) texture dumps into hi-res packs."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _register() -> None:
+    from texpack.cli import build, models, profile, scan, watch
+
+    for mod in (build, scan, profile, models, watch):
+        main.add_command(mod.command)
+
+
+_register()

@@ -1,0 +1,36 @@
+"""`texpack profile check|schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from texpack.cli import fail
+from texpack.errors import ProfileError
+from texpack.profile import json_schema, load_profile
+
+
+@click.group("profile")
+def command() -> None:
+    """Check profiles, or print their JSON Schema for editors."""
+
+
+@command.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target", type=click.Choice(["gliden64", "rice", "duckstation"]), help="Also check the rules a pack target adds.")
+def check(file: Path, target: str | None) -> None:
+    """Validate FILE and every profile it extends; list every problem with its line."""
+    try:
+        p = load_profile(file)
+        p.check_target(target or p.emulator or "")
+    except ProfileError as e:
+        raise fail(e) from e
+    click.echo(f"{file}: ok ({len(p.rules)} rules)")
+
+
+@command.command("schema")
+def schema() -> None:
+    """Print the profile JSON Schema."""
+    click.echo(json.dumps(json_schema(), indent=1))

@@ -1,0 +1,28 @@
+"""GLideN64 dumps: ``texture_dump/<IDENT>/GLideNHQ[_strong_crc]/`` (specs/n64-formats.md §1.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from texpack.emulators.n64names import N64Name, parse_n64_name
+
+ID = "gliden64"
+TITLE = "GLideN64"
+FAMILY = "n64"
+DUMP_FOLDERS = ("GLideNHQ", "GLideNHQ_strong_crc")
+# TxFilter::dmptx writes only these two (§1.1); the loader takes more (§2.1).
+DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "allciByRGBA": ("png",)}
+
+
+def root_at(folder: Path) -> list[tuple[str, Path]]:
+    if folder.name in DUMP_FOLDERS:
+        return [(folder.parent.name, folder)]
+    return [(folder.name, folder / d) for d in DUMP_FOLDERS if (folder / d).is_dir()]
+
+
+def list_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def parse(name: str, game: str) -> N64Name:
+    return parse_n64_name(name, game, suffixes=DUMP_SUFFIXES)

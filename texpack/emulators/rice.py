@@ -1,0 +1,34 @@
+"""Rice Video dumps: ``texture_dump/<IDENT>/{png_all,ci_by_png,…}/`` (specs/n64-formats.md §1.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from texpack.emulators.n64names import N64Name, parse_n64_name
+
+ID = "rice"
+TITLE = "Rice Video"
+FAMILY = "n64"
+SUBFOLDERS = ("png_all", "ci_by_png", "png_by_rgb_a", "ci_bmp", "ci_bmp_with_pal_crc")
+DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "rgb": ("png",), "a": ("png",), "ci": ("bmp",)}
+
+
+def root_at(folder: Path) -> list[tuple[str, Path]]:
+    if folder.name in SUBFOLDERS and any((folder.parent / s).is_dir() for s in SUBFOLDERS):
+        return [(folder.parent.name, folder.parent)]
+    if any((folder / s).is_dir() for s in SUBFOLDERS):
+        return [(folder.name, folder)]
+    return []
+
+
+def list_files(root: Path) -> list[Path]:
+    out: list[Path] = []
+    for sub in SUBFOLDERS:
+        d = root / sub
+        if d.is_dir():
+            out.extend(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(out)
+
+
+def parse(name: str, game: str) -> N64Name:
+    return parse_n64_name(name, game, suffixes=DUMP_SUFFIXES)

@@ -1,0 +1,1 @@
+"""Upscaling engines: ESRGAN-family networks in PyTorch and plain resampling."""

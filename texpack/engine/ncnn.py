@@ -1,0 +1,167 @@
+"""Read ncnn ``.param``/``.bin`` models of RRDBNet or SRVGGNetCompact into PyTorch state dicts.
+
+``.bin`` layout (DESIGN.md "Weights"): for each Convolution a 4-byte tag (0x01306B47: fp16
+follows, padded to 4 bytes; 0: fp32), the weights in [out][in][kh][kw] order, then the fp32
+bias with no tag; PReLU slopes are raw fp32. Layers come in the PyTorch modules' order.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from texpack.engine.detect import ArchSpec
+from texpack.errors import ModelError
+
+MAGIC = 7767517
+TAG_FP16 = 0x01306B47
+TAG_FP32 = 0
+TAG_FP32_RAW = 0x0002C056
+
+
+@dataclass(slots=True)
+class Layer:
+    type: str
+    name: str
+    inputs: list[str]
+    outputs: list[str]
+    params: dict[int, object] = field(default_factory=dict)
+
+
+def parse_param(text: str, source: str = "param") -> list[Layer]:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines or lines[0].strip() != str(MAGIC):
+        raise ModelError(f"{source}: not an ncnn .param file (magic {MAGIC} missing)")
+    layers = []
+    for ln in lines[2:]:
+        parts = ln.split()
+        if len(parts) < 4:
+            raise ModelError(f"{source}: malformed layer line {ln!r}")
+        typ, name, n_in, n_out = parts[0], parts[1], int(parts[2]), int(parts[3])
+        ins, outs = parts[4 : 4 + n_in], parts[4 + n_in : 4 + n_in + n_out]
+        params: dict[int, object] = {}
+        for kv in parts[4 + n_in + n_out :]:
+            k, _, v = kv.partition("=")
+            key = int(k)
+            if key <= -23300:  # array parameter: count, then values
+                vals = v.split(",")
+                params[-key - 23300] = [float(x) for x in vals[1:]]
+            else:
+                params[key] = float(v) if any(c in v for c in ".e") else int(v)
+        layers.append(Layer(typ, name, ins, outs, params))
+    return layers
+
+
+class _Reader:
+    def __init__(self, data: bytes, source: str) -> None:
+        self.data, self.pos, self.source = data, 0, source
+
+    def raw_f32(self, n: int) -> np.ndarray:
+        end = self.pos + 4 * n
+        if end > len(self.data):
+            raise ModelError(f"{self.source}: ends early (needs {end} bytes, has {len(self.data)})")
+        out = np.frombuffer(self.data, "<f4", n, self.pos).copy()
+        self.pos = end
+        return out
+
+    def tagged(self, n: int) -> np.ndarray:
+        if self.pos + 4 > len(self.data):
+            raise ModelError(f"{self.source}: ends early")
+        (tag,) = struct.unpack_from("<I", self.data, self.pos)
+        self.pos += 4
+        if tag == TAG_FP16:
+            end = self.pos + 2 * n
+            if end > len(self.data):
+                raise ModelError(f"{self.source}: ends early")
+            out = np.frombuffer(self.data, "<f2", n, self.pos).astype(np.float32)
+            self.pos = (end + 3) & ~3
+            return out
+        if tag in (TAG_FP32, TAG_FP32_RAW):
+            return self.raw_f32(n)
+        raise ModelError(f"{self.source}: weight tag 0x{tag:08X} (quantised weights) is not supported")
+
+
+def read_ncnn(param_path: Path, bin_path: Path) -> tuple[ArchSpec, dict[str, torch.Tensor], dict[str, object]]:
+    """Convert an ncnn model; returns the architecture, the state dict and notes for the model card."""
+    layers = parse_param(Path(param_path).read_text(), Path(param_path).name)
+    reader = _Reader(Path(bin_path).read_bytes(), Path(bin_path).name)
+    convs: list[tuple[Layer, torch.Tensor, torch.Tensor | None]] = []
+    prelus: list[torch.Tensor] = []
+    order: list[str] = []
+    for layer in layers:
+        if layer.type == "Convolution":
+            out_ch, k = int(layer.params.get(0, 0)), int(layer.params.get(1, 1))
+            n_w = int(layer.params.get(6, 0))
+            if layer.params.get(3, 1) not in (1,) or layer.params.get(2, 1) not in (1,):
+                raise ModelError(f"{layer.name}: only stride 1, dilation 1 convolutions are supported")
+            w = reader.tagged(n_w)
+            in_ch = n_w // (out_ch * k * k)
+            weight = torch.from_numpy(w.reshape(out_ch, in_ch, k, k))
+            bias = torch.from_numpy(reader.raw_f32(out_ch)) if int(layer.params.get(5, 0)) else None
+            convs.append((layer, weight, bias))
+            order.append("conv")
+        elif layer.type == "PReLU":
+            prelus.append(torch.from_numpy(reader.raw_f32(int(layer.params.get(0, 1)))))
+            order.append("prelu")
+        elif layer.type in ("ConvolutionDepthWise", "InnerProduct", "Deconvolution", "BatchNorm", "Scale"):
+            raise ModelError(f"{layer.name}: layer type {layer.type} is not part of RRDBNet or SRVGGNetCompact")
+    if reader.pos != len(reader.data):
+        raise ModelError(f"{Path(bin_path).name}: {len(reader.data) - reader.pos} bytes left over; param and bin do not match")
+    types = {layer.type for layer in layers}
+    notes: dict[str, object] = {}
+    if "PixelShuffle" in types:
+        return _srvgg(layers, convs, prelus, notes)
+    if "Concat" in types and "Eltwise" in types:
+        return _rrdb(layers, convs, notes)
+    raise ModelError(f"{Path(param_path).name}: neither an RRDBNet nor an SRVGGNetCompact graph")
+
+
+def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: dict[str, object]):
+    shuffle = next(layer for layer in layers if layer.type == "PixelShuffle")
+    scale = int(shuffle.params.get(0, 1))
+    resizes = [layer for layer in layers if layer.type == "Interp"]
+    # x2/x3 animevideov3 graphs are the x4 net followed by a bicubic resize: keep the net only.
+    if len(resizes) > 1:
+        notes["dropped_output_resize"] = float(resizes[-1].params.get(1, 1.0))
+    nf = convs[0][1].shape[0]
+    in_ch = convs[0][1].shape[1]
+    if prelus and len(prelus) != len(convs) - 1:
+        raise ModelError(f"{len(convs)} convs but {len(prelus)} PReLU layers")
+    sd: dict[str, torch.Tensor] = {}
+    for i, (_, w, b) in enumerate(convs):
+        sd[f"body.{2 * i}.weight"] = w
+        if b is not None:
+            sd[f"body.{2 * i}.bias"] = b
+    for i, s in enumerate(prelus):
+        sd[f"body.{2 * i + 1}.weight"] = s
+    act = "prelu" if prelus else "relu"
+    spec = ArchSpec("srvgg", {"num_in_ch": in_ch, "num_out_ch": in_ch, "num_feat": nf, "num_conv": len(convs) - 2, "upscale": scale, "act_type": act})
+    return spec, sd, notes
+
+
+def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
+    n_up = sum(1 for layer in layers if layer.type == "Interp" and int(layer.params.get(0, 0)) == 1)
+    if layers[1].type != "Convolution":
+        raise ModelError("RRDBNet graphs with a pixel-unshuffle input (x1/x2 models) are not supported from ncnn")
+    nb, rem = divmod(len(convs) - 4 - n_up, 15)
+    if rem or nb < 1:
+        raise ModelError(f"{len(convs)} convolutions do not make an RRDBNet with {n_up} upsamplers")
+    names = ["conv_first"]
+    names += [f"body.{b}.rdb{r}.conv{c}" for b in range(nb) for r in (1, 2, 3) for c in range(1, 6)]
+    names += ["conv_body"] + [f"conv_up{i}" for i in range(1, n_up + 1)] + ["conv_hr", "conv_last"]
+    sd: dict[str, torch.Tensor] = {}
+    for name, (_, w, b) in zip(names, convs, strict=True):
+        sd[f"{name}.weight"] = w
+        if b is not None:
+            sd[f"{name}.bias"] = b
+    nf, in_ch = convs[0][1].shape[0], convs[0][1].shape[1]
+    gc = convs[1][1].shape[0]
+    scale = 2**n_up
+    if scale not in (4, 8):
+        raise ModelError(f"RRDBNet with {n_up} upsamplers (x{scale}) is not supported")
+    spec = ArchSpec("rrdb", {"num_in_ch": in_ch, "num_out_ch": convs[-1][1].shape[0], "scale": scale, "num_feat": nf, "num_block": nb, "num_grow_ch": gc})
+    return spec, sd, notes

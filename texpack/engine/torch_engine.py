@@ -1,0 +1,154 @@
+"""The ESRGAN engine: a loaded network on a device, with batching, tiling and OOM back-off."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from texpack.engine.models import LoadedModel
+from texpack.engine.tiling import run_tiled
+from texpack.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+# Context each tile gets beyond what it keeps; the compact net sees 17 texels each way.
+TILE_OVERLAP = 32
+MIN_TILE = 32
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    if device not in DEVICES and not device.startswith("cuda:"):
+        raise EngineError(f"unknown device {device!r} (expected one of {', '.join(DEVICES)})")
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise EngineError("--device cuda asked for, but PyTorch sees no CUDA device")
+    return torch.device(device)
+
+
+def cpu_has_native_bf16() -> bool:
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    try:
+        return bool((check and check()) or (amx and amx()))
+    except Exception:  # noqa: BLE001 - a probe that fails means "no"
+        return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    if precision not in PRECISIONS:
+        raise EngineError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "fp16"
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return "bf16"
+    return "fp32"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    device: str = "auto"
+    precision: str = "auto"
+    tile: int | None = None  # LR pixels per tile side; None picks from memory
+    max_batch: int = 64
+
+
+def _is_oom(e: BaseException) -> bool:
+    if isinstance(e, torch.cuda.OutOfMemoryError):
+        return True
+    return isinstance(e, RuntimeError) and "out of memory" in str(e).lower()
+
+
+class TorchUpscaler:
+    """Runs a :class:`LoadedModel` on batches of same-size images."""
+
+    def __init__(self, model: LoadedModel, options: EngineOptions = EngineOptions()) -> None:
+        self.model = model
+        self.device = resolve_device(options.device)
+        self.precision = resolve_precision(options.precision, self.device)
+        self.scale = model.scale
+        self.name = model.entry.name
+        self.identity = f"{model.sha256[:16]}:{model.spec.arch}:{self.precision}"
+        self.max_batch = options.max_batch
+        net = model.module.to(self.device)
+        if self.device.type != "mps":
+            net = net.to(memory_format=torch.channels_last)
+        if self.precision == "fp16" and self.device.type != "cpu":
+            net = net.half()
+        self.net = net
+        nf = int(model.spec.params.get("num_feat", 64))
+        self._bytes_per_px = (2 if self.precision in ("fp16", "bf16") else 4) * (nf * 8 + self.scale**2 * nf * (3 if model.spec.arch == "rrdb" else 1))
+        self.tile = options.tile or self._auto_tile()
+
+    def _auto_tile(self) -> int:
+        if self.device.type == "cuda":
+            free, _ = torch.cuda.mem_get_info(self.device)
+            budget = free * 0.5
+        else:
+            budget = 2 * 1024**3
+        side = int((budget / self._bytes_per_px) ** 0.5)
+        return max(MIN_TILE, min(1024, side // 8 * 8))
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        if self.precision == "fp16" and self.device.type == "cpu":
+            return torch.autocast("cpu", dtype=torch.float16)
+        return contextlib.nullcontext()
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.to(self.device, non_blocking=True)
+        if self.precision == "fp16" and self.device.type != "cpu":
+            x = x.half()
+        if self.device.type != "mps":
+            x = x.contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            y = self.net(x)
+        return y.float().clamp_(0, 1).cpu()
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        n, h, w, _ = batch.shape
+        x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
+        per = max(1, min(self.max_batch, int((self.tile * self.tile) // max(1, h * w))))
+        outs = []
+        with torch.inference_mode():
+            i = 0
+            while i < n:
+                chunk = x[i : i + per]
+                try:
+                    outs.append(run_tiled(self._forward, chunk, self.scale, self.tile, TILE_OVERLAP))
+                    i += len(chunk)
+                except Exception as e:
+                    if not _is_oom(e):
+                        raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
+                    if self.device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    if per > 1:
+                        per = max(1, per // 2)
+                    elif self.tile > MIN_TILE:
+                        self.tile = max(MIN_TILE, self.tile // 2)
+                    else:
+                        raise EngineError(f"{self.name}: out of memory even at {MIN_TILE}px tiles") from e
+                    log.warning("out of memory: retrying with batch %d, tile %d", per, self.tile)
+        return torch.cat(outs).permute(0, 2, 3, 1).numpy()
+
+
+def set_threads() -> None:
+    """Use every core for intra-op work; PyTorch sometimes starts with fewer."""
+    n = os.cpu_count() or 1
+    if torch.get_num_threads() < n:
+        torch.set_num_threads(n)

@@ -1,0 +1,128 @@
+"""Decoding dumps to RGBA8 arrays and writing PNGs atomically.
+
+Every PNG type is expanded the way the loaders expand it (specs/n64-formats.md §2.1
+``TxImage::readPNG``): palette and grey become RGB, tRNS becomes alpha, 16-bit channels
+keep their high byte.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from texpack.errors import ImageError, PackError
+
+# Dumps are at most 4096x4096 (GLideN64's cap); anything larger is treated as hostile.
+MAX_PIXELS = 4096 * 4096
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_BMP_MAGIC = b"BM"
+TMP_PREFIX = ".texpack-tmp-"
+
+
+def decode_rgba(data: bytes, name: str) -> np.ndarray:
+    """Decode PNG or BMP bytes into an ``(H, W, 4)`` uint8 array, or raise :class:`ImageError`."""
+    if not data:
+        raise ImageError(f"{name}: empty file (0 bytes)")
+    if not (data.startswith(_PNG_MAGIC) or data.startswith(_BMP_MAGIC)):
+        raise ImageError(f"{name}: not a PNG or BMP image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            w, h = im.size
+            if w * h > MAX_PIXELS or w > 16384 or h > 16384:
+                raise ImageError(f"{name}: declared size {w}x{h} is larger than any dump (decompression bomb?)")
+            if w < 1 or h < 1:
+                raise ImageError(f"{name}: empty image {w}x{h}")
+            im.load()
+            return _to_rgba(im)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageError(f"{name}: decompression bomb ({e})") from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        reason = str(e) or type(e).__name__
+        if "truncated" in reason.lower() or isinstance(e, EOFError):
+            reason = "truncated image data"
+        raise ImageError(f"{name}: cannot decode ({reason})") from e
+
+
+def _to_rgba(im: Image.Image) -> np.ndarray:
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit grey: keep the high byte (libpng's strip_16), not Pillow's clamp.
+        a = np.asarray(im, dtype=np.uint32)
+        grey = (a >> 8).astype(np.uint8) if a.max(initial=0) > 255 or mode != "I" else a.astype(np.uint8)
+        out = np.empty(grey.shape + (4,), np.uint8)
+        out[..., :3] = grey[..., None]
+        out[..., 3] = 255
+        if "transparency" in im.info:
+            out[..., 3] = np.where(np.asarray(im) == im.info["transparency"], 0, 255)
+        return out
+    if mode in ("RGBA", "RGB", "L", "LA", "P", "PA", "1", "RGBX", "CMYK", "YCbCr"):
+        if mode == "P" and "transparency" in im.info:
+            im = im.convert("RGBA")
+        return np.array(im.convert("RGBA"), dtype=np.uint8)
+    if mode.startswith(("RGB", "LA", "L")):
+        return np.array(im.convert("RGBA"), dtype=np.uint8)
+    raise ImageError(f"unsupported image mode {mode}")
+
+
+def load_rgba(path: Path) -> np.ndarray:
+    """Read and decode one dump file; every failure is an :class:`ImageError` naming it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise ImageError(f"{path.name}: cannot read ({e.strerror or e})") from e
+    return decode_rgba(data, path.name)
+
+
+def encode_png(rgba: np.ndarray, compress_level: int = 1) -> bytes:
+    """RGBA8 PNG bytes; level 1 keeps encoding cheap (packs are rebuilt often)."""
+    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(f"expected an (H, W, 4) uint8 array, got {rgba.dtype} {rgba.shape}")
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", compress_level=compress_level)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file and a rename, so ``path`` is never partial.
+
+    The temp name starts with ``.``, which both GLideN64 and Rice skip while scanning
+    (specs/n64-formats.md §2.1, §2.2). Disk-full and permission errors become :class:`PackError`.
+    """
+    path = Path(path)
+    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise PackError(f"{path.name}: cannot write ({e.strerror or e})") from e
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete temp files a killed run left behind; returns how many."""
+    n = 0
+    if not folder.is_dir():
+        return 0
+    for p in folder.rglob(TMP_PREFIX + "*"):
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n

@@ -1,0 +1,94 @@
+"""Per-texture image work around the network: prepare (alpha, bleed, seam padding) and finish.
+
+The order matters and lives here only: resolve what alpha means → bleed colour under
+hidden texels → pad the way the texture repeats → network → crop → exact target size →
+snap alpha to the levels the loader reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from texpack import alpha as alpha_ops
+from texpack import seams
+from texpack.alpha_modes import AlphaMode, SeamMode
+from texpack.engine.base import Upscaler
+
+PAD = 8  # LR texels of seam context on each side
+PIPELINE_VERSION = "1"  # bump when the output of the same input and settings changes
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    rgb: np.ndarray  # (H+2P, W+2P, 3) float32, bled and padded
+    alpha: np.ndarray | None  # (H+2P, W+2P) float32 padded, or None when alpha is not carried
+    mode: AlphaMode
+    levels: np.ndarray | None
+    size: tuple[int, int]
+
+    @property
+    def net_alpha(self) -> bool:
+        """Graded alpha goes through the network; 1-bit, 3-level and intensity alpha do not."""
+        return self.mode is AlphaMode.GRADED
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rgb.shape[0], self.rgb.shape[1]
+
+
+def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: SeamMode) -> Prepared:
+    mode = alpha_ops.resolve(alpha_mode, key_mode, rgba[..., 3])
+    rgb = rgba[..., :3].astype(np.float32) / 255.0
+    hidden = alpha_ops.transparent_mask(rgba, mode)
+    rgb = alpha_ops.bleed(rgb, hidden)
+    modes = seams.resolve(seam, rgb)
+    a = None
+    levels = None
+    if mode not in (AlphaMode.OPAQUE, AlphaMode.INTENSITY):
+        a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, PAD)[..., 0]
+        if mode is AlphaMode.LEVELS:
+            levels = np.unique(rgba[..., 3])
+    return Prepared(seams.pad(rgb, modes, PAD), a, mode, levels, (rgba.shape[0], rgba.shape[1]))
+
+
+def resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Bicubic resize of (H, W[, C]) float32, antialiased when shrinking."""
+    x = torch.from_numpy(np.ascontiguousarray(img))
+    x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
+    if x.shape[-2:] == (h, w):
+        return img
+    shrink = h < x.shape[-2] or w < x.shape[-1]
+    y = F.interpolate(x, size=(h, w), mode="bicubic", align_corners=False, antialias=shrink).clamp_(0, 1)
+    return y[0, 0].numpy() if img.ndim == 2 else y[0].permute(1, 2, 0).numpy()
+
+
+def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[np.ndarray]:
+    """Upscale same-shape prepared textures in one batch; returns RGBA8 at exactly ``scale``x."""
+    if not items:
+        return []
+    shapes = {p.shape for p in items}
+    if len(shapes) != 1:
+        raise ValueError(f"upscale_group needs one shape, got {sorted(shapes)}")
+    batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha]  # type: ignore[index]
+    out = engine.run(np.stack(batch))
+    s = engine.scale
+    results = []
+    extra = len(items)
+    for i, p in enumerate(items):
+        h, w = p.size
+        rgb = out[i, PAD * s : (PAD + h) * s, PAD * s : (PAD + w) * s]
+        rgb = resize(rgb, h * scale, w * scale)
+        a = None
+        if p.net_alpha:
+            a = out[extra, PAD * s : (PAD + h) * s, PAD * s : (PAD + w) * s].mean(axis=2)
+            a = resize(a, h * scale, w * scale)
+            extra += 1
+        elif p.alpha is not None:
+            hp, wp = p.alpha.shape
+            a = resize(p.alpha, hp * scale, wp * scale)[PAD * scale : (PAD + h) * scale, PAD * scale : (PAD + w) * scale]
+        results.append(alpha_ops.finish(rgb, a, p.mode, p.levels))
+    return results

@@ -1,0 +1,224 @@
+"""Per-game profiles: YAML files that pick model, scale, alpha and seam handling per texture group.
+
+A profile may ``extends:`` another (a shipped name such as ``defaults/gliden64`` or a path
+relative to the file). Rules are applied in order, parent's first; every matching rule
+overrides the fields it sets, so later rules win.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from texpack.alpha_modes import AlphaMode, SeamMode
+from texpack.emulators.n64names import FMT_NAMES, SIZ_BITS, N64Name
+from texpack.emulators.psxnames import MODES, PsxTextureName, VramWriteName
+from texpack.errors import ProfileError
+from texpack.resources import data_dir
+from texpack.schema import Bool, Ctx, Enum, Int, List, Map, OneOrMany, Range, Str
+
+EMULATOR_IDS = ("gliden64", "rice", "duckstation")
+N64_FORMATS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
+PS1_MODES = MODES + ("vram-write",)
+PS1_TYPES = ("texupload", "texpage", "vram-write")
+ALPHA_VALUES = tuple(m.value for m in AlphaMode)
+SEAM_VALUES = tuple(m.value for m in SeamMode)
+
+_SETTINGS = {
+    "model": Str("model name from `texpack models list`, a resampler (nearest, bilinear, bicubic) or a path"),
+    "scale": Int(1, 16, "integer upscale factor; a power of two for Rice"),
+    "alpha": Enum(ALPHA_VALUES, "alpha handling; auto follows the texture's format"),
+    "seam": Enum(SEAM_VALUES, "edge padding before upscaling; auto wraps textures that tile"),
+}
+MATCH = Map(
+    {
+        "name": OneOrMany(Str(), "file-name glob(s), e.g. '*#0#2_all.png'"),
+        "hash": OneOrMany(Str("", r"[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}"), "texture or palette hash(es)"),
+        "format": OneOrMany(Enum(N64_FORMATS), "N64 format and size, e.g. RGBA16, CI8, IA8, I4"),
+        "mode": OneOrMany(Enum(PS1_MODES), "PS1 mode: P4, P8, C16, STP4, STP8, STC16 or vram-write"),
+        "type": OneOrMany(Enum(PS1_TYPES), "DuckStation name type"),
+        "width": Range("dumped width in pixels, exact or {min, max}"),
+        "height": Range("dumped height in pixels, exact or {min, max}"),
+    },
+    "which textures the rule applies to; every given key must match",
+)
+RULE = Map({"name": Str("a label shown in reports"), "match": MATCH, "skip": Bool("leave these textures out of the pack"), **_SETTINGS})
+TOP = Map(
+    {
+        "description": Str("what this profile is for"),
+        "extends": Str("profile this one builds on: a shipped name (defaults/gliden64) or a relative path"),
+        "emulator": Enum(EMULATOR_IDS, "emulator this profile is written for"),
+        "game": Str("game IDENT (N64) or serial (PS1)"),
+        **_SETTINGS,
+        "rules": List(RULE, "rules applied in order; later matches override earlier ones"),
+    },
+    "texpack profile",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What to do with one texture, after every rule has been applied."""
+
+    skip: bool = False
+    model: str = "realesr-animevideov3-x4"
+    scale: int = 4
+    alpha: AlphaMode = AlphaMode.AUTO
+    seam: SeamMode = SeamMode.AUTO
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    label: str
+    match: dict[str, Any]
+    set: dict[str, Any]
+    source: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    source: str
+    base: Settings = field(default_factory=Settings)
+    rules: tuple[Rule, ...] = ()
+    emulator: str | None = None
+    game: str | None = None
+    scale_lines: tuple[tuple[str, int], ...] = ()  # (key path, line) of every scale setting
+
+    def settings_for(self, name: str, key: Any, width: int, height: int) -> Settings:
+        s = self.base
+        for rule in self.rules:
+            if matches(rule.match, name, key, width, height):
+                s = replace(s, **rule.set, rules=s.rules + (rule.label,))
+        return s
+
+    def check_target(self, target: str) -> None:
+        """Target-specific rules, e.g. Rice needs power-of-two scales (n64 §2.2 FindScaleFactor)."""
+        if target != "rice":
+            return
+        problems = [f"{p}: must be a power of two for rice (line {ln})" for p, ln, v in self._scales() if v & (v - 1)]
+        if problems:
+            raise ProfileError(self.source, problems)
+
+    def _scales(self) -> list[tuple[str, int, int]]:
+        vals = [self.base.scale] + [r.set["scale"] for r in self.rules if "scale" in r.set]
+        return [(p, ln, v) for (p, ln), v in zip(self.scale_lines, vals)]
+
+
+def _key_fields(key: Any) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
+    """(hashes, n64 format label, ps1 mode, ps1 type) of a parsed name."""
+    if isinstance(key, N64Name):
+        hashes = tuple(h for h in (key.crc, key.pal) if h and h != "$")
+        return hashes, key.label, None, None
+    if isinstance(key, (PsxTextureName, VramWriteName)):
+        return key.hashes, None, key.mode, key.type
+    return (), None, None, None
+
+
+def matches(m: dict[str, Any], name: str, key: Any, width: int, height: int) -> bool:
+    hashes, label, mode, typ = _key_fields(key)
+    if "name" in m and not any(fnmatch.fnmatchcase(name, g) for g in m["name"]):
+        return False
+    if "hash" in m and not {h.upper() for h in m["hash"]} & {h.upper() for h in hashes}:
+        return False
+    if "format" in m and label not in m["format"]:
+        return False
+    if "mode" in m and mode not in m["mode"]:
+        return False
+    if "type" in m and typ not in m["type"]:
+        return False
+    if "width" in m and not m["width"][0] <= width <= m["width"][1]:
+        return False
+    if "height" in m and not m["height"][0] <= height <= m["height"][1]:
+        return False
+    return True
+
+
+def _to_setting(k: str, v: Any) -> Any:
+    if k == "alpha":
+        return AlphaMode(v)
+    if k == "seam":
+        return SeamMode(v)
+    return v
+
+
+def find_profile(name: str, relative_to: Path | None = None) -> Path:
+    """A profile by path, or by name among the shipped profiles (``defaults/gliden64``)."""
+    cands = []
+    p = Path(name)
+    if relative_to is not None:
+        cands.append(relative_to / p)
+    cands += [p, data_dir("profiles") / p, data_dir("profiles") / f"{name}.yaml"]
+    for c in cands:
+        if c.is_file():
+            return c
+    raise ProfileError(name, ["profile not found (a path, or a shipped name such as defaults/gliden64)"])
+
+
+def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
+    """Load and validate a profile (and what it extends); raises :class:`ProfileError` listing every problem."""
+    path = Path(path)
+    src = str(path)
+    if path.resolve() in _seen:
+        raise ProfileError(src, ["extends: profiles extend each other in a loop"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProfileError(src, [f"cannot read ({e})"]) from e
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError as e:
+        raise ProfileError(src, [f"not valid YAML: {str(e).splitlines()[0]}"]) from e
+    ctx = Ctx()
+    data = TOP.check(node, "", ctx) if node is not None else {}
+    if data is None:
+        raise ProfileError(src, ctx.problems)
+    parent: Profile | None = None
+    if "extends" in data:
+        try:
+            parent = load_profile(find_profile(data["extends"], path.parent), _seen + (path.resolve(),))
+        except ProfileError as e:
+            ctx.problems.append(f"extends: {data['extends']!r}: {'; '.join(e.problems)} (line {ctx.lines.get('extends', 0)})")
+    if ctx.problems:
+        raise ProfileError(src, ctx.problems)
+    base = parent.base if parent else Settings()
+    base = replace(base, **{k: _to_setting(k, v) for k, v in data.items() if k in _SETTINGS})
+    rules = list(parent.rules) if parent else []
+    scale_lines = list(parent.scale_lines) if parent else [("scale", 0)]
+    if "scale" in data:
+        scale_lines[0] = ("scale", ctx.lines["scale"])
+    for i, r in enumerate(data.get("rules", [])):
+        if r is None:
+            continue
+        label = r.get("name", f"{path.stem}:rules[{i}]")
+        sets = {k: _to_setting(k, v) for k, v in r.items() if k in _SETTINGS or k == "skip"}
+        rules.append(Rule(label, r.get("match", {}), sets, src, ctx.lines.get(f"rules[{i}]", 0)))
+        if "scale" in r:
+            scale_lines.append((f"rules[{i}].scale", ctx.lines[f"rules[{i}].scale"]))
+    return Profile(
+        src,
+        base,
+        tuple(rules),
+        data.get("emulator", parent.emulator if parent else None),
+        data.get("game", parent.game if parent else None),
+        tuple(scale_lines),
+    )
+
+
+def default_profile_for(emulator: str, game: str) -> Path:
+    """The shipped per-game profile when there is one, else the emulator's defaults."""
+    root = data_dir("profiles")
+    game_file = root / emulator / f"{game}.yaml"
+    return game_file if game_file.is_file() else root / "defaults" / f"{emulator}.yaml"
+
+
+def json_schema() -> dict[str, Any]:
+    s = TOP.json()
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["title"] = "texpack profile"
+    return s

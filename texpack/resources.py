@@ -1,0 +1,33 @@
+"""Where the shipped profiles and models live: the source tree, or the installed package data."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir(kind: str) -> Path:
+    """``profiles`` or ``models``: the folder shipped with texpack."""
+    if kind not in ("profiles", "models"):
+        raise ValueError(kind)
+    src = _ROOT / kind
+    if src.is_dir() and (_ROOT / "pyproject.toml").is_file():
+        return src
+    try:
+        return Path(str(resources.files(f"texpack.data.{kind}")))
+    except (ModuleNotFoundError, TypeError):
+        return src
+
+
+def user_models_dir() -> Path:
+    """The user's model folder: ``$TEXPACK_MODELS``, else ``$XDG_DATA_HOME/texpack/models``."""
+    env = os.environ.get("TEXPACK_MODELS")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or (
+        os.environ.get("LOCALAPPDATA") if os.name == "nt" else None
+    ) or str(Path.home() / ".local" / "share")
+    return Path(base) / "texpack" / "models"
