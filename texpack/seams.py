@@ -20,8 +20,10 @@ def is_tileable(rgb: np.ndarray, axis: int) -> bool:
     first = np.take(rgb, 0, axis=axis)
     last = np.take(rgb, n - 1, axis=axis)
     wrap_diff = float(np.abs(first - last).mean())
-    interior = float(np.abs(np.diff(rgb, axis=axis)).mean())
-    return wrap_diff <= 1.5 * interior + 1.0 / 255.0
+    # Mean step between each pair of neighbouring lines; the seam should look like one of them.
+    other = tuple(a for a in range(rgb.ndim) if a != axis)
+    steps = np.abs(np.diff(rgb, axis=axis)).mean(axis=other)
+    return wrap_diff <= 1.25 * float(np.percentile(steps, 90)) + 1.0 / 255.0
 
 
 def resolve(mode: SeamMode, rgb: np.ndarray) -> tuple[SeamMode, SeamMode]:

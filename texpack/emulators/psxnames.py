@@ -103,7 +103,7 @@ def legacy_vram_write_candidates(digits: str) -> tuple[str, ...]:
     for hi in range(8, 17):
         lo = n - hi
         if 8 <= lo <= 16:
-            out.append(f"vram-write-{digits[:hi].rjust(16, '0')}{digits[hi:].rjust(16, '0')}".upper())
+            out.append(f"vram-write-{digits[:hi].rjust(16, '0').upper()}{digits[hi:].rjust(16, '0').upper()}")
     return tuple(dict.fromkeys(out))
 
 

@@ -21,12 +21,17 @@ def tile_starts(n: int, tile: int, overlap: int) -> list[int]:
 
 
 def _ramp(length: int, start: int, n: int, overlap: int, scale: int) -> torch.Tensor:
-    """1D weights for a tile covering [start, start+length) of an axis of size n (HR units)."""
+    """1D weights for a tile covering [start, start+length) of an axis of size n (HR units).
+
+    Inside an overlap the weight is 0 for the ``overlap // 3`` texels nearest the tile's cut
+    edge (they lack context), then ramps linearly to 1; image edges keep weight 1.
+    """
     w = torch.ones(length * scale)
     o = overlap * scale
     if o <= 0:
         return w
-    ramp = (torch.arange(o, dtype=torch.float32) + 0.5) / o
+    dead = (overlap // 3) * scale
+    ramp = ((torch.arange(o, dtype=torch.float32) + 0.5 - dead) / max(1, o - 2 * dead)).clamp_(0, 1)
     if start > 0:
         w[:o] = torch.minimum(w[:o], ramp)
     if start + length < n:
@@ -53,4 +58,4 @@ def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale
             ys, xs = slice(y0 * scale, (y0 + th) * scale), slice(x0 * scale, (x0 + tw) * scale)
             out[:, :, ys, xs] += part * weight
             acc[:, :, ys, xs] += weight
-    return out / acc
+    return out / acc.clamp_(min=1e-8)

@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
-# Context each tile gets beyond what it keeps; the compact net sees 17 texels each way.
-TILE_OVERLAP = 32
+# Overlap between tiles in source texels; the compact net sees 17 texels each way.
+TILE_OVERLAP = 48
 MIN_TILE = 32
 
 

