@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -15,11 +14,8 @@ def data_dir(kind: str) -> Path:
         raise ValueError(kind)
     src = _ROOT / kind
     if src.is_dir() and (_ROOT / "pyproject.toml").is_file():
-        return src
-    try:
-        return Path(str(resources.files(f"texpack.data.{kind}")))
-    except (ModuleNotFoundError, TypeError):
-        return src
+        return src  # a source checkout or an editable install
+    return Path(__file__).resolve().parent / "data" / kind  # installed: package data
 
 
 def user_models_dir() -> Path:

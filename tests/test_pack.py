@@ -1,0 +1,127 @@
+"""Golden pack trees for the shipped examples, plus the loader rules checked texture by texture."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from texpack.build import BuildRequest, build
+from texpack.emulators.n64names import parse_n64_name
+from texpack.emulators.psxnames import parse_psx_title
+from texpack.imageio import load_rgba
+
+from .conftest import DATA, EXAMPLES
+from .packcheck import alpha_class, describe
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    out = {}
+    for emu in ("gliden64", "rice", "duckstation"):
+        dest = tmp_path_factory.mktemp(f"pack-{emu}")
+        reports = build(BuildRequest(EXAMPLES / emu, dest))
+        assert len(reports) == 1 and reports[0].ok, reports[0].summary()
+        out[emu] = dest
+    return out
+
+
+@pytest.mark.parametrize("emu", ["gliden64", "rice", "duckstation"])
+def test_golden_tree(packs, emu):
+    want = json.loads((DATA / f"golden_{emu}.json").read_text())
+    assert describe(packs[emu]) == want
+
+
+def _dumps(emu: str) -> dict[str, Path]:
+    return {p.name: p for p in (EXAMPLES / emu).rglob("*") if p.is_file() and p.suffix in (".png", ".bmp")}
+
+
+def test_n64_outputs_are_4x_with_format_alpha(packs):
+    dumps = _dumps("gliden64")
+    game = packs["gliden64"] / "hires_texture" / "TEXPACK DEMO"
+    assert len(list(game.iterdir())) == len(dumps) - 1  # the profile skips DEADBEEF
+    for out in game.iterdir():
+        src = load_rgba(dumps[out.name])
+        hr = load_rgba(out)
+        assert hr.shape[:2] == (src.shape[0] * 4, src.shape[1] * 4)
+        key = parse_n64_name(out.name, "TEXPACK DEMO")
+        cls = alpha_class(hr[..., 3])
+        if (key.fmt, key.siz) in ((0, 2), (3, 0)) or key.fmt == 2:
+            assert cls in ("binary", "opaque"), out.name  # 1-bit alpha stays 0/255
+        if key.fmt == 4:  # I4/I8: alpha follows intensity
+            assert np.abs(hr[..., 3].astype(int) - hr[..., :3].astype(int).sum(-1) // 3).max() == 0
+
+
+def test_rice_names_follow_rice_rules(packs):
+    game = packs["rice"] / "hires_texture" / "RICE DEMO"
+    for out in game.iterdir():
+        key = parse_n64_name(out.name, "RICE DEMO")
+        assert key.suffix in ("all", "ciByRGBA") and key.ext == "png"
+        if key.ci_like:
+            assert key.suffix == "ciByRGBA"  # Rice ignores _all for CI-like textures
+    rgb_stems = {p.name.removesuffix("_rgb.png") for p in (EXAMPLES / "rice").rglob("*_rgb.png")}
+    assert rgb_stems and all((game / f"{s}_all.png").is_file() for s in rgb_stems)
+    merged = [s for s in rgb_stems if any((EXAMPLES / "rice").rglob(f"{s}_a.png"))]
+    assert merged and all(alpha_class(load_rgba(game / f"{s}_all.png")[..., 3]) != "opaque" for s in merged)
+
+
+def test_duckstation_alpha_and_aliases(packs):
+    rep = packs["duckstation"] / "textures" / "SLUS-99999" / "replacements"
+    dumps = _dumps("duckstation")
+    for out in rep.iterdir():
+        key = parse_psx_title(out.stem)
+        hr = load_rgba(out)
+        src = load_rgba(dumps[out.name])
+        assert hr.shape[:2] == (src.shape[0] * 4, src.shape[1] * 4)
+        a = hr[..., 3]
+        clear = a == 0
+        assert (hr[clear, :3] == 0).all(), out.name  # transparent texels are exactly (0,0,0,0)
+        if key.mode == "vram-write":
+            assert (a == 255).all()
+        elif key.mode.startswith("ST"):
+            assert set(np.unique(a).tolist()) <= {0, 0x8F, 255}
+            assert (0x8F in np.unique(src[..., 3])) == (0x8F in np.unique(a))
+        else:
+            assert set(np.unique(a).tolist()) <= {0, 255}
+    cfg = yaml.safe_load((rep.parent / "config.yaml").read_text())
+    aliases = cfg["Aliases"]
+    assert len(aliases) == 2
+    for name, target in aliases.items():
+        assert not (rep / f"{name}.png").exists() and (rep / target).is_file()
+        assert np.array_equal(load_rgba(dumps[name + ".png"]), load_rgba(dumps[target]))
+        parse_psx_title(name)
+
+
+def test_cross_target_n64(tmp_path):
+    """GLideN64 dumps into a Rice pack: CI-like _all textures become _ciByRGBA."""
+    src = tmp_path / "dump" / "texture_dump" / "GAME" / "GLideNHQ"
+    src.mkdir(parents=True)
+    px = np.zeros((8, 8, 4), np.uint8)
+    px[2:6, 2:6] = 255
+    from texpack.imageio import encode_png
+    (src / "GAME#12345678#0#0_all.png").write_bytes(encode_png(px))
+    (src / "GAME#22345678#0#2_all.png").write_bytes(encode_png(px))
+    build(BuildRequest(tmp_path / "dump", tmp_path / "out", target="rice", model="nearest"))
+    names = sorted(p.name for p in (tmp_path / "out" / "hires_texture" / "GAME").iterdir())
+    assert names == ["GAME#12345678#0#0_ciByRGBA.png", "GAME#22345678#0#2_all.png"]
+
+
+def test_rice_refuses_non_power_of_two(tmp_path):
+    from texpack.errors import ProfileError
+    p = tmp_path / "p.yaml"
+    p.write_text("scale: 3\n")
+    with pytest.raises(ProfileError, match=r"scale: must be a power of two for rice \(line 1\)"):
+        build(BuildRequest(EXAMPLES / "rice", tmp_path / "o", profile=str(p)))
+    reports = build(BuildRequest(EXAMPLES / "rice", tmp_path / "o", scale=3, model="nearest"))
+    assert reports[0].failed and "power-of-two" in reports[0].failed[0].reason
+
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_other_scales_are_exact(tmp_path, scale):
+    target = "gliden64"
+    build(BuildRequest(EXAMPLES / "gliden64", tmp_path, target=target, scale=scale))
+    dumps = _dumps("gliden64")
+    for out in (tmp_path / "hires_texture" / "TEXPACK DEMO").iterdir():
+        src = load_rgba(dumps[out.name])
+        assert load_rgba(out).shape[:2] == (src.shape[0] * scale, src.shape[1] * scale)
