@@ -8,7 +8,7 @@ from pathlib import Path
 
 from texpack.emulators import DumpRoot, find_dump_roots, get_emulator
 from texpack.engine.torch_engine import EngineOptions
-from texpack.errors import LayoutError
+from texpack.errors import LayoutError, PackError
 from texpack.pipeline import BuildAborted, BuildConfig, PackBuilder, output_rels
 from texpack.profile import Profile, default_profile_for, find_profile, load_profile
 from texpack.report import Outcome, Report, write_reports
@@ -67,6 +67,7 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
             report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(builder, outcomes))
             builder.write_config()
     except BuildAborted as e:
+        report.outcomes += e.outcomes
         report.aborted = str(e)
     finally:
         builder.close()
@@ -86,5 +87,9 @@ def build(req: BuildRequest, on_event: Callable[[str, int], None] | None = None)
         if reports[-1].aborted:
             break
     if not req.dry_run:
-        write_reports(reports, Path(req.out) / REPORT_NAME)
+        try:
+            write_reports(reports, Path(req.out) / REPORT_NAME)
+        except PackError as e:
+            if reports and not reports[-1].aborted:
+                reports[-1].aborted = f"cannot write the report ({e})"
     return reports

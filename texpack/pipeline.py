@@ -31,7 +31,14 @@ Event = Callable[[str, int], None]  # (kind, amount): "total", "advance"
 
 
 class BuildAborted(TexpackError):
-    """The pack cannot be written any more (disk full, read-only); what was written is complete."""
+    """The pack cannot be written any more (disk full, read-only); what was written is complete.
+
+    ``outcomes`` holds what was done before it stopped.
+    """
+
+    def __init__(self, message: str, outcomes: list[Outcome] | None = None) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes or []
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +192,12 @@ class PackBuilder:
             return self._fresh(row.alias_of, job)
         return (self.out / rel).is_file()
 
+    def _is_primary(self, rel: str, job: str) -> bool:
+        """An up-to-date real file (not an alias) for ``job``."""
+        assert self.state is not None
+        row = self.state.output(rel)
+        return row is not None and row.alias_of is None and row.job == job and (self.out / rel).is_file()
+
     def process(self, items: list[DumpItem]) -> list[Outcome]:
         """Bring the pack files of ``items`` up to date; one :class:`Outcome` per item."""
         outcomes: list[Outcome] = []
@@ -196,14 +209,18 @@ class PackBuilder:
             return outcomes
         aliases = self.cfg.target == "duckstation"  # DuckStation can alias; N64 loaders cannot (n64 §2.1)
         work: list[_Group] = []
-        for g in groups:
-            g.members.sort(key=lambda m: m.rel)
-            fresh = [m for m in g.members if self._fresh(m.rel, g.job) and self.state.output(m.rel).alias_of is None]  # type: ignore[union-attr]
-            if not fresh:
-                work.append(g)
-                continue
-            outcomes += self._fan_out(g, fresh[0], aliases, already=True)
-        outcomes += self._upscale(work, aliases)
+        try:
+            for g in groups:
+                g.members.sort(key=lambda m: m.rel)
+                fresh = [m for m in g.members if self._is_primary(m.rel, g.job)]
+                if not fresh:
+                    work.append(g)
+                    continue
+                outcomes += self._fan_out(g, fresh[0], aliases, already=True)
+            self._upscale(work, aliases, outcomes)
+        except BuildAborted as e:
+            e.outcomes = outcomes
+            raise
         return outcomes
 
     def _fan_out(self, g: _Group, primary: _Planned, aliases: bool, already: bool) -> list[Outcome]:
@@ -232,9 +249,8 @@ class PackBuilder:
             self.on_event("advance", 1)
         return outs
 
-    def _upscale(self, work: list[_Group], aliases: bool) -> list[Outcome]:
+    def _upscale(self, work: list[_Group], aliases: bool, outcomes: list[Outcome]) -> None:
         assert self.state is not None
-        outcomes: list[Outcome] = []
         # Bucket by engine, target scale and padded shape so each bucket is one batched call.
         buckets: dict[tuple, list[tuple[_Group, Prepared]]] = {}
         for g in work:
@@ -256,7 +272,7 @@ class PackBuilder:
                     outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
                     self.on_event("advance", len(g.members))
                 if not self.cfg.keep_going:
-                    return outcomes
+                    return
                 continue
             for (g, _), rgba in zip(entries, results):
                 primary = g.members[0]
@@ -266,7 +282,6 @@ class PackBuilder:
                     raise BuildAborted(str(e)) from e
                 self.state.put_output(OutputRow(primary.rel, g.job, primary.item.rel, None, self.cfg.source))
                 outcomes += self._fan_out(g, primary, aliases, already=False)
-        return outcomes
 
     # -- finishing -----------------------------------------------------------------------
     def remove_stale(self, keep: set[str]) -> list[Outcome]:
