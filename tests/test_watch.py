@@ -1,0 +1,277 @@
+"""Live mode on real folders with real file-system events."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from texpack.build import profile_for
+from texpack.emulators import find_dump_roots
+from texpack.errors import ImageError
+from texpack.imageio import TMP_PREFIX, encode_png, load_rgba
+from texpack.pipeline import BuildConfig, PackBuilder
+from texpack.settle import Settler
+from texpack.watcher import Watcher, WatchOptions
+
+NAME = "texupload-C16-{:016X}-256x256-0-0-16x16.png"
+
+
+def tex(seed: int, size=16) -> bytes:
+    rng = np.random.default_rng(seed)
+    px = rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
+    px[..., 3] = 255
+    return encode_png(px)
+
+
+# -- settling, with an injected clock ----------------------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_settles_only_after_quiet_and_decodes(tmp_path):
+    clock = Clock()
+    s = Settler(quiet=0.2, give_up=2.0, clock=clock)
+    p = tmp_path / "a.png"
+    data = tex(1)
+    p.write_bytes(data[:30])
+    s.touch(p)
+    assert s.poll() == ([], [])  # first look records size/mtime
+    clock.t += 0.3
+    done, broken = s.poll()
+    assert not done and not broken  # quiet but does not decode yet: keep waiting
+    assert s.next_due() == pytest.approx(0.2)  # and do not spin
+    p.write_bytes(data)  # the rest arrives
+    os.utime(p, ns=(time.time_ns(), time.time_ns() + 1000))
+    clock.t += 0.25
+    assert s.poll() == ([], [])  # changed: quiet period restarts
+    clock.t += 0.1
+    assert s.poll() == ([], [])
+    clock.t += 0.15
+    done, broken = s.poll()
+    assert [d.path for d in done] == [p] and done[0].shape == (16, 16) and not broken
+    assert len(s) == 0
+
+
+def test_broken_only_after_give_up(tmp_path):
+    clock = Clock()
+    s = Settler(quiet=0.1, give_up=1.0, clock=clock)
+    p = tmp_path / "bad.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    s.touch(p)
+    s.poll()
+    for _ in range(5):
+        clock.t += 0.15
+        assert s.poll()[1] == []
+    clock.t += 0.5
+    done, broken = s.poll()
+    assert not done and [b.path for b in broken] == [p] and "cannot decode" in broken[0].reason
+
+
+def test_deleted_file_is_dropped(tmp_path):
+    s = Settler(clock=Clock())
+    p = tmp_path / "x.png"
+    p.write_bytes(b"x")
+    s.touch(p)
+    p.unlink()
+    assert s.poll() == ([], []) and len(s) == 0
+
+
+def test_check_is_injectable(tmp_path):
+    clock = Clock()
+    calls = []
+
+    def check(path):
+        calls.append(path)
+        raise ImageError("x: not yet")
+
+    s = Settler(quiet=0.1, give_up=10, clock=clock, check=check)
+    (tmp_path / "y.png").write_bytes(b"1")
+    s.touch(tmp_path / "y.png")
+    s.poll()
+    clock.t += 0.2
+    s.poll()
+    assert calls == [tmp_path / "y.png"]
+
+
+# -- real watchers ------------------------------------------------------------------------
+
+
+class Running:
+    def __init__(self, base: Path, polling=False, catch_up=True, model="nearest"):
+        self.dumps = base / "textures" / "SLUS-00001" / "dumps"
+        self.dumps.mkdir(parents=True, exist_ok=True)
+        root = find_dump_roots(self.dumps)[0]
+        cfg = BuildConfig(base, "duckstation", root.game, profile_for(root, None), None, model, source=str(root.path))
+        self.builder = PackBuilder(cfg)
+        self.out = self.builder.game_dir
+        self.failures: list[tuple[str, str]] = []
+        self.watcher = Watcher(root, self.builder, WatchOptions(polling=polling, quiet=0.1), on_failure=lambda n, r: self.failures.append((n, r)))
+        self.stop = threading.Event()
+        started = threading.Event()
+        self.thread = threading.Thread(target=self.watcher.run, args=(self.stop, catch_up, started))
+        self.thread.start()
+        assert started.wait(10)
+
+    def wait_for(self, names, timeout=30.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if all((self.out / n).is_file() for n in names):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(30)
+        self.builder.close()
+        assert not self.thread.is_alive()
+
+
+@pytest.mark.parametrize("polling", [False, True])
+def test_chunked_writes_are_processed_once_complete(tmp_path, polling):
+    w = Running(tmp_path, polling=polling)
+    try:
+        data = tex(7)
+        p = w.dumps / NAME.format(1)
+        with open(p, "wb") as f:
+            for i in range(0, len(data), 100):
+                f.write(data[i : i + 100])
+                f.flush()
+                time.sleep(0.06)
+        assert w.wait_for([p.name])
+        assert not w.failures
+        assert load_rgba(w.out / p.name).shape == (64, 64, 4)
+    finally:
+        w.close()
+
+
+def test_burst_of_hundreds(tmp_path):
+    w = Running(tmp_path)
+    try:
+        names = [NAME.format(i + 1) for i in range(300)]
+        for i, n in enumerate(names):
+            (w.dumps / n).write_bytes(tex(i))
+        assert w.wait_for(names, timeout=60)
+        assert not w.failures
+    finally:
+        w.close()
+    assert not list(w.out.glob(TMP_PREFIX + "*"))
+
+
+def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
+    w = Running(tmp_path)
+    try:
+        p = w.dumps / NAME.format(5)
+        p.write_bytes(tex(1))
+        assert w.wait_for([p.name])
+        first = (w.out / p.name).read_bytes()
+        n_done = w.watcher.done
+        p.write_bytes(encode_png(load_rgba(p), 9))  # rewritten, same pixels
+        time.sleep(0.6)
+        assert w.watcher.done == n_done and w.watcher.up_to_date >= 1
+        assert (w.out / p.name).read_bytes() == first
+        p.write_bytes(tex(2))  # changed pixels
+        end = time.monotonic() + 10
+        while (w.out / p.name).read_bytes() == first and time.monotonic() < end:
+            time.sleep(0.05)
+        assert (w.out / p.name).read_bytes() != first
+    finally:
+        w.close()
+
+
+def test_restart_resumes_without_redoing(tmp_path):
+    w = Running(tmp_path)
+    names = [NAME.format(i + 1) for i in range(20)]
+    try:
+        for i, n in enumerate(names[:10]):
+            (w.dumps / n).write_bytes(tex(i))
+        assert w.wait_for(names[:10])
+    finally:
+        w.close()
+    for i, n in enumerate(names[10:], 10):  # dumped while texpack was not running
+        (w.dumps / n).write_bytes(tex(i))
+    w2 = Running(tmp_path)
+    try:
+        assert w2.wait_for(names)
+        time.sleep(0.3)
+        assert w2.watcher.done == 10 and w2.watcher.up_to_date == 10
+    finally:
+        w2.close()
+
+
+def test_newest_first_behind_a_backlog(tmp_path):
+    dumps = tmp_path / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True)
+    old = time.time() - 3600
+    for i in range(150):
+        p = dumps / NAME.format(i + 1)
+        p.write_bytes(tex(i))
+        os.utime(p, (old + i, old + i))
+    w = Running(tmp_path)
+    try:
+        new = dumps / NAME.format(999)
+        new.write_bytes(tex(999))
+        assert w.wait_for([new.name] + [NAME.format(i + 1) for i in range(150)], timeout=60)
+        order = [o.dump for o in w.watcher.outcomes if o.status == "built"]
+        assert order.index(new.name) < 64
+    finally:
+        w.close()
+
+
+def test_error_in_one_file_never_stops_the_watcher(tmp_path):
+    w = Running(tmp_path)
+    try:
+        (w.dumps / "notes.txt").write_text("not a texture")
+        (w.dumps / NAME.format(3)).write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+        w.watcher.settler.give_up = 0.3
+        time.sleep(0.8)
+        (w.dumps / NAME.format(4)).write_bytes(tex(4))
+        assert w.wait_for([NAME.format(4)])
+        time.sleep(0.2)
+        names = {n for n, _ in w.failures}
+        assert "notes.txt" in names and NAME.format(3) in names
+    finally:
+        w.close()
+
+
+@pytest.mark.slow
+def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
+    dumps = tmp_path / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "texpack", "watch", str(dumps), "--precision", "fp32"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    names = [NAME.format(i + 1).replace("16x16", "32x32") for i in range(200)]
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    for i, n in enumerate(names):
+        (dumps / n).write_bytes(tex(i, 32))
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert "stopped:" in out
+    rep = tmp_path / "textures" / "SLUS-00001" / "replacements"
+    written = list(rep.glob("*.png"))
+    assert not list(rep.glob(TMP_PREFIX + "*"))
+    for f in written:
+        assert load_rgba(f).shape == (128, 128, 4)
+    assert len(written) < len(names)  # it really was interrupted mid-burst
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while len(list(rep.glob("*.png"))) < len(names) and time.monotonic() < end:
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=60)
+    assert len(list(rep.glob("*.png"))) == len(names)
