@@ -38,7 +38,7 @@ def test_no_dark_rim_at_cutout_edges(bleed):
     p = prepare(px, mode, mode, SeamMode.CLAMP)
     if not bleed:  # the same pipeline without bleeding shows the rim the bleed removes
         raw = seams.pad(px[..., :3].astype(np.float32) / 255, (SeamMode.CLAMP, SeamMode.CLAMP), 8)
-        p = type(p)(raw, p.alpha, p.mode, p.levels, p.size)
+        p = type(p)(raw, p.alpha, p.mode, p.levels, p.size, p.pad)
     out = upscale_group(ResampleUpscaler("bicubic", 4), [p], 4)[0]
     visible = out[..., 3] == 255
     darkest = out[visible, 0].min()

@@ -8,6 +8,7 @@ only for pixel content and settings it has not produced before.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,25 +264,49 @@ class PackBuilder:
                 continue
             buckets.setdefault((m.settings.model, m.settings.scale, p.shape), []).append((g, p))
             m.rgba = None  # the prepared copy is all that is needed from here
-        for (model, scale, _), entries in buckets.items():
+        # PNG encoding and writing run on a helper thread (zlib and file I/O release the GIL)
+        # while the network works on the next bucket; state is recorded here, after each write.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="texpack-write") as pool:
+            pending: list[tuple[_Group, Future[None]]] = []
             try:
-                engine = self.engine(model, scale)
-                results = upscale_group(engine, [p for _, p in entries], scale)
-            except TexpackError as e:
-                for g, _ in entries:
-                    outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
-                    self.on_event("advance", len(g.members))
-                if not self.cfg.keep_going:
-                    return
+                for (model, scale, _), entries in buckets.items():
+                    try:
+                        engine = self.engine(model, scale)
+                        results = upscale_group(engine, [p for _, p in entries], scale)
+                    except TexpackError as e:
+                        for g, _ in entries:
+                            outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
+                            self.on_event("advance", len(g.members))
+                        if not self.cfg.keep_going:
+                            break
+                        continue
+                    for (g, _), rgba in zip(entries, results):
+                        pending.append((g, pool.submit(_encode_and_write, self.out / g.members[0].rel, rgba)))
+                    self._record_written(pending, aliases, outcomes, wait=False)
+            finally:
+                self._record_written(pending, aliases, outcomes, wait=True)
+
+    def _record_written(self, pending: list, aliases: bool, outcomes: list[Outcome], wait: bool) -> None:
+        """Record finished writes in order; a failed write stops the build (disk full, read-only)."""
+        assert self.state is not None
+        error: PackError | None = None
+        while pending and (wait or pending[0][1].done()):
+            g, fut = pending.pop(0)
+            if error is not None:
                 continue
-            for (g, _), rgba in zip(entries, results):
-                primary = g.members[0]
-                try:
-                    imageio.write_atomic(self.out / primary.rel, imageio.encode_png(rgba))
-                except PackError as e:
-                    raise BuildAborted(str(e)) from e
-                self.state.put_output(OutputRow(primary.rel, g.job, primary.item.rel, None, self.cfg.source))
-                outcomes += self._fan_out(g, primary, aliases, already=False)
+            try:
+                fut.result()
+            except PackError as e:
+                error = error or e
+                for _, f in pending:
+                    f.cancel()
+                continue
+            primary = g.members[0]
+            self.state.put_output(OutputRow(primary.rel, g.job, primary.item.rel, None, self.cfg.source))
+            outcomes += self._fan_out(g, primary, aliases, already=False)
+        if error is not None:
+            pending.clear()
+            raise BuildAborted(str(error)) from error
 
     # -- finishing -----------------------------------------------------------------------
     def remove_stale(self, keep: set[str]) -> list[Outcome]:
@@ -314,6 +339,10 @@ class PackBuilder:
             targets.write_duckstation_config(self.out, self.cfg.game, aliases)
         except PackError as e:
             raise BuildAborted(str(e)) from e
+
+
+def _encode_and_write(path: Path, rgba: np.ndarray) -> None:
+    imageio.write_atomic(path, imageio.encode_png(rgba))
 
 
 def _reason(e: Exception, name: str) -> str:

@@ -18,8 +18,9 @@ from texpack import seams
 from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.engine.base import Upscaler
 
-PAD = 8  # LR texels of seam context on each side
-PIPELINE_VERSION = "1"  # bump when the output of the same input and settings changes
+PAD = 8  # LR texels of seam context on each side of textures 32 px and larger
+SMALL_PAD = 4  # smaller textures: 8 px would more than double the network's work
+PIPELINE_VERSION = "2"  # bump when the output of the same input and settings changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Prepared:
     mode: AlphaMode
     levels: np.ndarray | None
     size: tuple[int, int]
+    pad: int
 
     @property
     def net_alpha(self) -> bool:
@@ -46,13 +48,18 @@ def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: 
     hidden = alpha_ops.transparent_mask(rgba, mode)
     rgb = alpha_ops.bleed(rgb, hidden)
     modes = seams.resolve(seam, rgb)
+    pad = pad_for(rgba.shape[0], rgba.shape[1])
     a = None
     levels = None
     if mode not in (AlphaMode.OPAQUE, AlphaMode.INTENSITY):
-        a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, PAD)[..., 0]
+        a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, pad)[..., 0]
         if mode is AlphaMode.LEVELS:
             levels = np.unique(rgba[..., 3])
-    return Prepared(seams.pad(rgb, modes, PAD), a, mode, levels, (rgba.shape[0], rgba.shape[1]))
+    return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad)
+
+
+def pad_for(h: int, w: int) -> int:
+    return PAD if min(h, w) >= 32 else SMALL_PAD
 
 
 def resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -80,15 +87,16 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
     extra = len(items)
     for i, p in enumerate(items):
         h, w = p.size
-        rgb = out[i, PAD * s : (PAD + h) * s, PAD * s : (PAD + w) * s]
+        P = p.pad
+        rgb = out[i, P * s : (P + h) * s, P * s : (P + w) * s]
         rgb = resize(rgb, h * scale, w * scale)
         a = None
         if p.net_alpha:
-            a = out[extra, PAD * s : (PAD + h) * s, PAD * s : (PAD + w) * s].mean(axis=2)
+            a = out[extra, P * s : (P + h) * s, P * s : (P + w) * s].mean(axis=2)
             a = resize(a, h * scale, w * scale)
             extra += 1
         elif p.alpha is not None:
             hp, wp = p.alpha.shape
-            a = resize(p.alpha, hp * scale, wp * scale)[PAD * scale : (PAD + h) * scale, PAD * scale : (PAD + w) * scale]
+            a = resize(p.alpha, hp * scale, wp * scale)[P * scale : (P + h) * scale, P * scale : (P + w) * scale]
         results.append(alpha_ops.finish(rgb, a, p.mode, p.levels))
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # Overlap between tiles in source texels; the compact net sees 17 texels each way.
 TILE_OVERLAP = 48
 MIN_TILE = 32
+CPU_BATCH_PX = 65536
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -84,15 +86,22 @@ class TorchUpscaler:
         self.name = model.entry.name
         self.identity = f"{model.sha256[:16]}:{model.spec.arch}:{self.precision}"
         self.max_batch = options.max_batch
-        net = model.module.to(self.device)
+        net = copy.deepcopy(model.module).to(self.device)  # engines of other precisions may share the model
         if self.device.type != "mps":
             net = net.to(memory_format=torch.channels_last)
-        if self.precision == "fp16" and self.device.type != "cpu":
-            net = net.half()
+        # Whole-network half types run every op (PReLU included) natively; autocast would
+        # round-trip the element-wise ops through fp32.
+        self.dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.precision, torch.float32)
+        if self.precision == "fp16" and self.device.type == "cpu":
+            self.dtype = torch.float32  # CPU fp16 convs are slow: autocast only the convs
+        net = net.to(self.dtype)
         self.net = net
         nf = int(model.spec.params.get("num_feat", 64))
         self._bytes_per_px = (2 if self.precision in ("fp16", "bf16") else 4) * (nf * 8 + self.scale**2 * nf * (3 if model.spec.arch == "rrdb" else 1))
         self.tile = options.tile or self._auto_tile()
+        # On the CPU a batch much past ~64k source pixels spills out of cache and gets slower
+        # per pixel (80x80 textures: 1.28M px/s at batch 8, 0.45M at batch 64, bf16).
+        self.batch_px = CPU_BATCH_PX if self.device.type == "cpu" else self.tile * self.tile
 
     def _auto_tile(self) -> int:
         if self.device.type == "cuda":
@@ -104,16 +113,12 @@ class TorchUpscaler:
         return max(MIN_TILE, min(1024, side // 8 * 8))
 
     def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
         if self.precision == "fp16" and self.device.type == "cpu":
             return torch.autocast("cpu", dtype=torch.float16)
         return contextlib.nullcontext()
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.to(self.device, non_blocking=True)
-        if self.precision == "fp16" and self.device.type != "cpu":
-            x = x.half()
+        x = x.to(self.device, dtype=self.dtype, non_blocking=True)
         if self.device.type != "mps":
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast():
@@ -123,7 +128,7 @@ class TorchUpscaler:
     def run(self, batch: np.ndarray) -> np.ndarray:
         n, h, w, _ = batch.shape
         x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
-        per = max(1, min(self.max_batch, int((self.tile * self.tile) // max(1, h * w))))
+        per = max(1, min(self.max_batch, self.batch_px // max(1, h * w)))
         outs = []
         with torch.inference_mode():
             i = 0

