@@ -64,7 +64,7 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
         outcomes = builder.process(found.items)
         report.outcomes += outcomes
         if not req.dry_run:
-            report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(builder, outcomes))
+            report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(outcomes))
             builder.write_config()
     except BuildAborted as e:
         report.outcomes += e.outcomes
@@ -74,7 +74,7 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
     return report
 
 
-def _failed_outputs(builder: PackBuilder, outcomes: list[Outcome]) -> set[str]:
+def _failed_outputs(outcomes: list[Outcome]) -> set[str]:
     """Keep the previous pack file of a texture that failed this time rather than delete it."""
     return {o.output for o in outcomes if o.status == "failed" and o.output}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -125,9 +125,9 @@ class PackBuilder:
     def settings_for(self, item: DumpItem, width: int, height: int) -> Settings:
         s = self.cfg.profile.settings_for(item.name, item.key, width, height)
         if self.cfg.scale is not None:
-            s = Settings(s.skip, s.model, self.cfg.scale, s.alpha, s.seam, s.rules)
+            s = replace(s, scale=self.cfg.scale)
         if self.cfg.model is not None:
-            s = Settings(s.skip, self.cfg.model, s.scale, s.alpha, s.seam, s.rules)
+            s = replace(s, model=self.cfg.model)
         return s
 
     # -- planning ------------------------------------------------------------------------
