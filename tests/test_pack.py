@@ -125,3 +125,28 @@ def test_other_scales_are_exact(tmp_path, scale):
     for out in (tmp_path / "hires_texture" / "TEXPACK DEMO").iterdir():
         src = load_rgba(dumps[out.name])
         assert load_rgba(out).shape[:2] == (src.shape[0] * scale, src.shape[1] * scale)
+
+
+@pytest.mark.parametrize("emu", ["gliden64", "rice", "duckstation"])
+def test_realistic_dump_of_hundreds(tmp_path, emu):
+    """Hundreds of textures, every format and mode, duplicates: every one lands at 4x under its name."""
+    from texpack.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
+
+    make = {"gliden64": make_gliden64_dump, "rice": make_rice_dump, "duckstation": make_duckstation_dump}[emu]
+    make(tmp_path / "dump", **({"serial": "SLUS-00001"} if emu == "duckstation" else {"ident": "BIG GAME"}), spec=SynthSpec(count=200, seed=4, duplicates=10))
+    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out"))[0]
+    assert r.ok, [o.line() for o in r.failed]
+    c = r.counts()
+    dumps = _dumps_in(tmp_path / "dump")
+    n_alpha_halves = sum(1 for n in dumps if n.endswith("_a.png"))
+    assert c["built"] + c["copied"] + c["aliased"] == len(dumps) - n_alpha_halves
+    for o in r.outcomes:
+        if o.status == "aliased":
+            continue
+        out = load_rgba(tmp_path / "out" / o.output)
+        src = load_rgba(dumps[Path(o.dump).name])
+        assert out.shape[:2] == (src.shape[0] * 4, src.shape[1] * 4), o.dump
+
+
+def _dumps_in(folder: Path) -> dict[str, Path]:
+    return {p.name: p for p in folder.rglob("*") if p.is_file()}

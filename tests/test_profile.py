@@ -55,6 +55,12 @@ def test_rice_needs_power_of_two_scale(tmp_path):
     load_profile(p).check_target("gliden64")  # any scale is fine for GLideN64
 
 
+def test_duckstation_needs_one_scale(tmp_path):
+    p = write(tmp_path, "scale: 4\nrules:\n  - match: {mode: P4}\n    scale: 4\n  - match: {mode: P8}\n    scale: 2\n")
+    assert problems(p, "duckstation") == [
+        "rules[1].scale: must equal the pack scale 4 for duckstation, which uses one scale per game (line 6)"]
+
+
 def test_extends_and_rule_order(tmp_path):
     write(tmp_path, "scale: 2\nseam: clamp\nrules:\n  - name: base-ci\n    match: {format: CI8}\n    alpha: binary\n", "base.yaml")
     p = write(tmp_path, "extends: base.yaml\nrules:\n  - name: child-ci\n    match: {format: CI8, width: {min: 32}}\n    alpha: graded\n")

@@ -98,10 +98,21 @@ class Profile:
         return s
 
     def check_target(self, target: str) -> None:
-        """Target-specific rules, e.g. Rice needs power-of-two scales (n64 §2.2 FindScaleFactor)."""
-        if target != "rice":
-            return
-        problems = [f"{p}: must be a power of two for rice (line {ln})" for p, ln, v in self._scales() if v & (v - 1)]
+        """Target-specific rules on scales.
+
+        Rice needs powers of two (n64 §2.2 FindScaleFactor); DuckStation redraws a texture
+        page at the largest scale among its replacements, so a game gets one scale (ps1 §3.3).
+        """
+        problems = []
+        if target == "rice":
+            problems = [f"{p}: must be a power of two for rice (line {ln})" for p, ln, v in self._scales() if v & (v - 1)]
+        elif target == "duckstation":
+            base = self.base.scale
+            problems = [
+                f"{p}: must equal the pack scale {base} for duckstation, which uses one scale per game (line {ln})"
+                for p, ln, v in self._scales()[1:]
+                if v != base
+            ]
         if problems:
             raise ProfileError(self.source, problems)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -54,6 +55,9 @@ def command(dump, out, profile, target, scale, model, emulator, game, device, pr
             if o.status == "failed":
                 click.echo(f"failed: {o.dump}: {o.reason}", err=True)
         click.echo(r.summary())
+        skipped = Counter(o.reason for o in r.outcomes if o.status == "skipped")
+        for reason, n in sorted(skipped.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  skipped {n}: {reason}")
         if r.aborted:
             code = EXIT_ABORTED
         elif r.failed and code == 0:
