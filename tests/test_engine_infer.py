@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -131,3 +133,15 @@ def test_cuda_fp16_tiles_and_matches_fp32(compact):
     a = TorchUpscaler(compact, EngineOptions("cuda", "fp32")).run(x)
     b = TorchUpscaler(compact, EngineOptions("cuda", "fp16", 64)).run(x)
     assert psnr(a, b) > 40
+
+
+def test_pixel_unshuffle_models_take_odd_sizes():
+    from texpack.engine.archs import RRDBNet
+    from texpack.engine.models import LoadedModel, ModelEntry
+    from texpack.engine.detect import ArchSpec
+
+    net = RRDBNet(scale=2, num_feat=8, num_block=1, num_grow_ch=4).eval()
+    spec = ArchSpec("rrdb", {"num_in_ch": 3, "num_out_ch": 3, "scale": 2, "num_feat": 8, "num_block": 1, "num_grow_ch": 4})
+    m = LoadedModel(ModelEntry("x2", Path("x2.pth"), "path", None), spec, net, "0" * 64)
+    y = TorchUpscaler(m, EngineOptions("cpu", "fp32")).run(np.random.default_rng(0).random((2, 13, 7, 3), dtype=np.float32))
+    assert y.shape == (2, 26, 14, 3)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 
 from texpack.engine.models import LoadedModel
 from texpack.engine.tiling import run_tiled
@@ -118,12 +119,17 @@ class TorchUpscaler:
         return contextlib.nullcontext()
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        m = getattr(self.model.module, "unshuffle", 1)
+        if h % m or w % m:
+            # Pixel-unshuffle models (Real-ESRGAN x1/x2) need sides divisible by the factor.
+            x = F.pad(x, (0, -w % m, 0, -h % m), mode="replicate")
         x = x.to(self.device, dtype=self.dtype, non_blocking=True)
         if self.device.type != "mps":
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast():
             y = self.net(x)
-        return y.float().clamp_(0, 1).cpu()
+        return y[..., : h * self.scale, : w * self.scale].float().clamp_(0, 1).cpu()
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         n, h, w, _ = batch.shape
