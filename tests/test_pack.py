@@ -150,3 +150,21 @@ def test_realistic_dump_of_hundreds(tmp_path, emu):
 
 def _dumps_in(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in folder.rglob("*") if p.is_file()}
+
+
+def test_rice_png_wins_over_bmp_of_the_same_texture(tmp_path):
+    from PIL import Image
+    from texpack.imageio import encode_png
+
+    root = tmp_path / "texture_dump" / "GAME"
+    (root / "ci_bmp_with_pal_crc").mkdir(parents=True)
+    (root / "ci_by_png").mkdir()
+    px = np.zeros((8, 8, 4), np.uint8)
+    px[2:6, 2:6] = (200, 100, 50, 255)
+    (root / "ci_by_png" / "GAME#12345678#2#1#ABCDEF01_ciByRGBA.png").write_bytes(encode_png(px))
+    Image.fromarray(px[..., :3]).convert("P").save(root / "ci_bmp_with_pal_crc" / "GAME#12345678#2#1#ABCDEF01_ci.bmp")
+    r = build(BuildRequest(root, tmp_path / "out", model="nearest"))[0]
+    by = {o.dump.split("/")[0]: o for o in r.outcomes}
+    assert by["ci_by_png"].status == "built" and by["ci_bmp_with_pal_crc"].status == "skipped"
+    out = load_rgba(tmp_path / "out" / "hires_texture" / "GAME" / "GAME#12345678#2#1#ABCDEF01_ciByRGBA.png")
+    assert alpha_class(out[..., 3]) == "binary"

@@ -156,7 +156,9 @@ class PackBuilder:
     def plan(self, items: list[DumpItem], outcomes: list[Outcome]) -> list[_Group]:
         groups: dict[str, _Group] = {}
         claimed: dict[str, str] = {}
-        for item in items:
+        # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
+        # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
+        for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
             rel = ""
             try:
                 name = targets.output_name(self.cfg.target, item.key, item.name)
