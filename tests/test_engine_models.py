@@ -123,8 +123,9 @@ def run_ncnn(param: str, bin_: bytes, x: np.ndarray, tmp_path) -> np.ndarray:
         setattr(net.opt, opt, False)
     assert net.load_param(str(tmp_path / "m.param")) == 0
     assert net.load_model(str(tmp_path / "m.bin")) == 0
+    arr = np.ascontiguousarray(x)  # ncnn.Mat wraps this buffer: it must outlive the extraction
     ex = net.create_extractor()
-    ex.input("data", ncnn.Mat(np.ascontiguousarray(x)))
+    ex.input("data", ncnn.Mat(arr))
     ret, out = ex.extract("output")
     assert ret == 0
     return np.array(out)

@@ -271,3 +271,22 @@ def test_sigkill_at_random_moments_then_resume_equals_clean_build(tmp_path):
     for p in a.rglob("*.png"):
         assert p.read_bytes() == (b / p.relative_to(a)).read_bytes(), p.name
     assert not list(b.rglob(imageio.TMP_PREFIX + "*"))
+
+
+def test_duckstation_aliases_follow_when_the_primary_dump_goes(tmp_path):
+    import yaml
+
+    px = encode_png(np.full((16, 16, 4), 77, np.uint8))
+    other = encode_png(np.full((16, 16, 4), 99, np.uint8))
+    folder = dump_with(tmp_path, {T.format(1): px, T.format(2): px, T.format(3): px, T.format(4): other})
+    out = tmp_path / "out"
+    build(BuildRequest(tmp_path, out, model="nearest"))
+    cfg = out / "textures" / "SLUS-00001" / "config.yaml"
+    assert set(yaml.safe_load(cfg.read_text())["Aliases"].values()) == {T.format(1)}
+    (folder / T.format(1)).unlink()
+    r = build(BuildRequest(tmp_path, out, model="nearest"))[0]
+    aliases = yaml.safe_load(cfg.read_text())["Aliases"]
+    rep = out / "textures" / "SLUS-00001" / "replacements"
+    assert aliases == {T.format(3)[:-4]: T.format(2)}
+    assert (rep / T.format(2)).is_file() and not (rep / T.format(1)).exists()
+    assert {o.status for o in r.outcomes if o.dump == T.format(1)} == {"removed"}

@@ -186,15 +186,6 @@ class PackBuilder:
         return list(groups.values())
 
     # -- doing ---------------------------------------------------------------------------
-    def _fresh(self, rel: str, job: str) -> bool:
-        assert self.state is not None
-        row = self.state.output(rel)
-        if row is None or row.job != job:
-            return False
-        if row.alias_of is not None:
-            return self._fresh(row.alias_of, job)
-        return (self.out / rel).is_file()
-
     def _is_primary(self, rel: str, job: str) -> bool:
         """An up-to-date real file (not an alias) for ``job``."""
         assert self.state is not None
@@ -232,11 +223,16 @@ class PackBuilder:
         outs = []
         src = self.out / primary.rel
         for m in g.members:
+            row = None if m is primary else self.state.output(m.rel)
             if m is primary:
                 outs.append(Outcome(m.item.rel, "up-to-date" if already else "built", m.rel))
-            elif self._fresh(m.rel, g.job):
+            elif aliases and row is not None and row.job == g.job and row.alias_of == primary.rel:
+                outs.append(Outcome(m.item.rel, "up-to-date", m.rel))
+            elif not aliases and self._is_primary(m.rel, g.job):
                 outs.append(Outcome(m.item.rel, "up-to-date", m.rel))
             elif aliases:
+                # (Re)point the alias at this group's file; an alias of a file whose dump is
+                # gone would dangle once that file is removed.
                 dst = self.out / m.rel
                 if dst.is_file():
                     dst.unlink()
