@@ -6,6 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
+
+# Shared CI machines stall now and then; a per-example deadline would turn that into failures.
+settings.register_profile("texpack", deadline=None, max_examples=100)
+settings.load_profile("texpack")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

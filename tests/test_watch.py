@@ -179,7 +179,9 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
         first = (w.out / p.name).read_bytes()
         n_done = w.watcher.done
         p.write_bytes(encode_png(load_rgba(p), 9))  # rewritten, same pixels
-        time.sleep(0.6)
+        end = time.monotonic() + 10
+        while w.watcher.up_to_date < 1 and time.monotonic() < end:
+            time.sleep(0.05)
         assert w.watcher.done == n_done and w.watcher.up_to_date >= 1
         assert (w.out / p.name).read_bytes() == first
         p.write_bytes(tex(2))  # changed pixels
@@ -225,9 +227,24 @@ def test_newest_first_behind_a_backlog(tmp_path):
         new.write_bytes(tex(999))
         assert w.wait_for([new.name] + [NAME.format(i + 1) for i in range(150)], timeout=60)
         order = [o.dump for o in w.watcher.outcomes if o.status == "built"]
-        assert order.index(new.name) < 64
+        assert order.index(new.name) < 96  # within the first few batches, not after 150
     finally:
         w.close()
+
+
+def test_batches_take_the_newest_and_its_size(tmp_path):
+    from texpack.settle import Settled
+
+    w = Watcher.__new__(Watcher)
+    w.options = WatchOptions(batch=3)
+    w.ready = {}
+    for i, (shape, mtime) in enumerate([((16, 16), 1), ((32, 32), 5), ((16, 16), 9), ((16, 16), 3), ((16, 16), 7), ((16, 16), 8)]):
+        p = tmp_path / f"{i}.png"
+        w.ready[p] = Settled(p, shape, mtime)
+    batch = w._take_batch()
+    assert [s.mtime_ns for s in batch] == [9, 8, 7]
+    assert [s.mtime_ns for s in w._take_batch()] == [5]  # now the newest is the 32x32 one
+    assert [s.mtime_ns for s in w._take_batch()] == [3, 1]
 
 
 def test_error_in_one_file_never_stops_the_watcher(tmp_path):
@@ -239,7 +256,9 @@ def test_error_in_one_file_never_stops_the_watcher(tmp_path):
         time.sleep(0.8)
         (w.dumps / NAME.format(4)).write_bytes(tex(4))
         assert w.wait_for([NAME.format(4)])
-        time.sleep(0.2)
+        end = time.monotonic() + 10
+        while len(w.failures) < 2 and time.monotonic() < end:
+            time.sleep(0.05)
         names = {n for n, _ in w.failures}
         assert "notes.txt" in names and NAME.format(3) in names
     finally:
@@ -275,3 +294,38 @@ def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=60)
     assert len(list(rep.glob("*.png"))) == len(names)
+
+
+def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
+    sub = tmp_path / "texture_dump" / "GAME" / "png_by_rgb_a"
+    sub.mkdir(parents=True)
+    (sub.parent / "png_all").mkdir()
+    root = find_dump_roots(tmp_path / "texture_dump" / "GAME")[0]
+    cfg = BuildConfig(tmp_path / "out", "rice", "GAME", profile_for(root, None), None, "nearest", source=str(root.path))
+    builder = PackBuilder(cfg)
+    watcher = Watcher(root, builder, WatchOptions(quiet=0.1))
+    stop, started = threading.Event(), threading.Event()
+    th = threading.Thread(target=watcher.run, args=(stop, True, started))
+    th.start()
+    try:
+        assert started.wait(10)
+        from PIL import Image
+        rgb = np.full((8, 8, 3), 180, np.uint8)
+        Image.fromarray(rgb).save(sub / "GAME#12345678#0#3_rgb.png")
+        out = tmp_path / "out" / "hires_texture" / "GAME" / "GAME#12345678#0#3_all.png"
+        end = time.monotonic() + 10
+        while not out.exists() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert (load_rgba(out)[..., 3] == 255).all()
+        a = np.zeros((8, 8, 3), np.uint8)
+        a[2:6, 2:6] = 255
+        Image.fromarray(a).save(sub / "GAME#12345678#0#3_a.png")
+        end = time.monotonic() + 10
+        while (load_rgba(out)[..., 3] == 255).all() and time.monotonic() < end:
+            time.sleep(0.05)
+        alpha = load_rgba(out)[..., 3]
+        assert alpha[0, 0] == 0 and alpha[16, 16] == 255
+    finally:
+        stop.set()
+        th.join(30)
+        builder.close()
