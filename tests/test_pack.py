@@ -168,3 +168,19 @@ def test_rice_png_wins_over_bmp_of_the_same_texture(tmp_path):
     assert by["ci_by_png"].status == "built" and by["ci_bmp_with_pal_crc"].status == "skipped"
     out = load_rgba(tmp_path / "out" / "hires_texture" / "GAME" / "GAME#12345678#2#1#ABCDEF01_ciByRGBA.png")
     assert alpha_class(out[..., 3]) == "binary"
+
+
+def test_distributable_zip_layout_and_determinism(tmp_path):
+    import zipfile
+
+    build(BuildRequest(EXAMPLES / "duckstation", tmp_path / "out", model="nearest", zip_dir=tmp_path / "dist"))
+    z = tmp_path / "dist" / "duckstation-SLUS-99999.zip"
+    names = zipfile.ZipFile(z).namelist()
+    assert "SLUS-99999/config.yaml" in names
+    assert all(n == "SLUS-99999/config.yaml" or n.startswith("SLUS-99999/replacements/") for n in names)
+    first = z.read_bytes()
+    build(BuildRequest(EXAMPLES / "duckstation", tmp_path / "out", model="nearest", zip_dir=tmp_path / "dist"))
+    assert z.read_bytes() == first
+    build(BuildRequest(EXAMPLES / "gliden64", tmp_path / "out", model="nearest", zip_dir=tmp_path / "dist"))
+    n64 = zipfile.ZipFile(tmp_path / "dist" / "gliden64-TEXPACK DEMO.zip").namelist()
+    assert n64 and all(n.startswith("TEXPACK DEMO/") and n.endswith(".png") for n in n64)

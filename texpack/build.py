@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from texpack.distribute import write_zip
 from texpack.emulators import DumpRoot, find_dump_roots, get_emulator
 from texpack.engine.torch_engine import EngineOptions
 from texpack.errors import LayoutError, PackError
@@ -31,6 +32,7 @@ class BuildRequest:
     engine: EngineOptions = EngineOptions()
     dry_run: bool = False
     keep_going: bool = True
+    zip_dir: Path | None = None  # also write <target>-<game>.zip here
 
 
 def target_for(root: DumpRoot, target: str | None) -> str:
@@ -66,8 +68,13 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
         if not req.dry_run:
             report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(outcomes))
             builder.write_config()
+            if req.zip_dir is not None:
+                name = f"{target}-{root.game}.zip"
+                report.archive = str(write_zip(target, Path(req.out), root.game, Path(req.zip_dir) / name))
     except BuildAborted as e:
         report.outcomes += e.outcomes
+        report.aborted = str(e)
+    except PackError as e:
         report.aborted = str(e)
     finally:
         builder.close()
