@@ -103,3 +103,24 @@ def test_pad_modes(mode):
     assert np.array_equal(out[5:8, 5:9], img)
     if mode is SeamMode.WRAP:
         assert np.array_equal(out[5:8, 1:5], img)
+
+
+def _st_texture(with_semi: bool) -> np.ndarray:
+    px = np.zeros((24, 24, 4), np.uint8)
+    px[:, 12:] = (200, 60, 60, 255)  # opaque right half, transparent (0,0,0,0) left half
+    if with_semi:
+        px[4:10, 16:22, 3] = 0x8F
+    return px
+
+
+@pytest.mark.parametrize("with_semi", [False, True])
+def test_ternary_alpha_invents_no_semi_band(with_semi):
+    px = _st_texture(with_semi)
+    p = prepare(px, AlphaMode.AUTO, AlphaMode.TERNARY, SeamMode.CLAMP)
+    out = upscale_group(ResampleUpscaler("bicubic", 4), [p], 4)[0]
+    a = out[..., 3]
+    edge = a[:, 40:56]  # around the transparent/opaque boundary at x = 48
+    assert 0x8F not in np.unique(edge)
+    assert (0x8F in np.unique(a)) == with_semi
+    assert set(np.unique(a).tolist()) <= {0, 0x8F, 255}
+    assert (out[a == 0, :3] == 0).all()

@@ -20,7 +20,7 @@ from texpack.engine.base import Upscaler
 
 PAD = 8  # LR texels of seam context on each side of textures 32 px and larger
 SMALL_PAD = 4  # smaller textures: 8 px would more than double the network's work
-PIPELINE_VERSION = "2"  # bump when the output of the same input and settings changes
+PIPELINE_VERSION = "3"  # bump when the output of the same input and settings changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,9 @@ def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: 
         a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, pad)[..., 0]
         if mode is AlphaMode.LEVELS:
             levels = np.unique(rgba[..., 3])
+        elif mode is AlphaMode.TERNARY:
+            present = np.unique(alpha_ops.snap(rgba[..., 3].astype(np.float32) / 255.0, mode))
+            levels = present if len(present) > 1 else None
     return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad)
 
 
@@ -71,6 +74,18 @@ def resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     shrink = h < x.shape[-2] or w < x.shape[-1]
     y = F.interpolate(x, size=(h, w), mode="bicubic", align_corners=False, antialias=shrink).clamp_(0, 1)
     return y[0, 0].numpy() if img.ndim == 2 else y[0].permute(1, 2, 0).numpy()
+
+
+def _upscale_levels(alpha: np.ndarray, levels: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Upscale a few-level alpha as one mask per level and keep the strongest at each texel.
+
+    Interpolating the alpha values themselves would pass through the middle level wherever
+    transparent meets opaque, and invent a band of semi-transparent texels there.
+    """
+    lv = np.asarray(levels, np.float32)
+    idx = np.abs(alpha[..., None] * 255.0 - lv).argmin(axis=-1)
+    onehot = (idx[..., None] == np.arange(len(lv))).astype(np.float32)
+    return lv[resize(onehot, h, w).argmax(axis=-1)] / 255.0
 
 
 def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[np.ndarray]:
@@ -97,6 +112,10 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
             extra += 1
         elif p.alpha is not None:
             hp, wp = p.alpha.shape
-            a = resize(p.alpha, hp * scale, wp * scale)[P * scale : (P + h) * scale, P * scale : (P + w) * scale]
+            if p.levels is not None:
+                a = _upscale_levels(p.alpha, p.levels, hp * scale, wp * scale)
+            else:
+                a = resize(p.alpha, hp * scale, wp * scale)
+            a = a[P * scale : (P + h) * scale, P * scale : (P + w) * scale]
         results.append(alpha_ops.finish(rgb, a, p.mode, p.levels))
     return results
