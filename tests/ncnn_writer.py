@@ -37,7 +37,7 @@ class Graph:
             for ii, b in enumerate(layer[2]):
                 consumers[b].append((li, ii))
         final = []
-        for li, layer in enumerate(self.layers):
+        for layer in self.layers:
             final.append(layer)
             for b in layer[3]:
                 uses = consumers.get(b, [])
