@@ -329,3 +329,12 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
         stop.set()
         th.join(30)
         builder.close()
+
+
+def test_batches_are_capped_by_pixels(tmp_path):
+    from texpack.settle import Settled
+
+    w = Watcher.__new__(Watcher)
+    w.options = WatchOptions(batch=32, batch_pixels=3 * 256 * 256)
+    w.ready = {tmp_path / f"{i}.png": Settled(tmp_path / f"{i}.png", (256, 256), i) for i in range(10)}
+    assert [s.mtime_ns for s in w._take_batch()] == [9, 8, 7]
