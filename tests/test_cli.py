@@ -19,7 +19,7 @@ def run():
 
 
 def test_every_command_has_help(run):
-    cmds = {"build": None, "scan": None, "profile": ["check", "schema"], "models": ["list", "info", "install", "import"], "watch": None}
+    cmds = {"build": None, "scan": None, "check": None, "profile": ["check", "schema"], "models": ["list", "info", "install", "import"], "watch": None}
     for cmd, subs in cmds.items():
         r = run(cmd, "--help")
         assert r.exit_code == 0 and "Usage" in r.output

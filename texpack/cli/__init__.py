@@ -37,9 +37,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from texpack.cli import build, models, profile, scan, watch
+    from texpack.cli import build, check, models, profile, scan, watch
 
-    for mod in (build, scan, profile, models, watch):
+    for mod in (build, scan, check, profile, models, watch):
         main.add_command(mod.command)
 
 

@@ -1,0 +1,32 @@
+"""`texpack check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from texpack.check import check
+from texpack.cli import EXIT_FAILED, fail
+from texpack.errors import TexpackError
+
+
+@click.command("check")
+@click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--target", type=click.Choice(["gliden64", "rice"]), default="gliden64", show_default=True, help="N64 loader whose rules apply.")
+@click.option("--dump", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The game's dump folder, to check each texture's scale.")
+def command(pack: Path, target: str, dump: Path | None) -> None:
+    """Check an existing pack (any tool's) against what the emulator's loader accepts."""
+    try:
+        results = check(pack, target, dump)
+    except TexpackError as e:
+        raise fail(e) from e
+    bad = False
+    for r in results:
+        for f in r.findings:
+            click.echo(f.line())
+        n_err, n_warn = len(r.errors), len(r.findings) - len(r.errors)
+        click.echo(f"{r.target} pack {r.game!r}: {r.files} files, {n_err} errors, {n_warn} warnings")
+        bad |= n_err > 0
+    sys.exit(EXIT_FAILED if bad else 0)
