@@ -68,3 +68,33 @@ def test_orphan_alpha_and_bad_names_are_problems(tmp_path):
     reasons = {p.rel: p.reason for p in res.problems}
     assert "without its _rgb" in reasons["png_by_rgb_a/GAME#12345678#0#3_a.png"]
     assert "IDENT" in reasons["png_by_rgb_a/notes.txt"]
+
+
+def test_old_vram_write_name_is_resolved_by_its_pixels(tmp_path):
+    """A legacy {:08X}{:08X} name that splits two ways: the pixels' XXH3-128 picks the right one."""
+    import numpy as np
+
+    from texpack.emulators.duckstation import vram_write_hash
+    from texpack.imageio import encode_png
+
+    rng = np.random.default_rng(0)
+    while True:
+        words = rng.integers(0, 0x8000, (128, 128), dtype=np.uint16)  # STP clear
+        c = np.stack([(words >> s) & 31 for s in (0, 5, 10)], -1).astype(np.int32)
+        rgba = np.empty((128, 128, 4), np.uint8)
+        rgba[..., :3] = (c * 527 + 23) >> 6
+        rgba[..., 3] = 255  # DumpVRAMWriteForceAlphaChannel=true
+        h = vram_write_hash(rgba, stp_from_alpha=False)
+        hi, lo = int(h[:16], 16), int(h[16:], 16)
+        if h[0] == "0" and h[16] != "0":
+            break
+    import xxhash
+
+    assert h == xxhash.xxh3_128(words.astype("<u2").tobytes()).hexdigest().upper()
+    legacy = f"vram-write-{hi:08X}{lo:08X}.png"
+    dumps = tmp_path / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True)
+    (dumps / legacy).write_bytes(encode_png(rgba))
+    res = scan(find_dump_roots(dumps)[0])
+    (prob,) = res.problems
+    assert prob.suggestions == (f"vram-write-{h}.png",)

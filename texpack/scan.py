@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from texpack.emulators import DumpRoot, TextureName, get_emulator
+from texpack.emulators import DumpRoot, TextureName, duckstation, get_emulator
 from texpack.emulators.n64names import N64Name
 from texpack.errors import DumpNameError
 
@@ -61,7 +61,11 @@ def parse_file(root: DumpRoot, path: Path) -> DumpItem | Problem:
     try:
         key = get_emulator(root.emulator).parse(path.name, root.game)
     except DumpNameError as e:
-        return Problem(rel, e.reason, e.suggestions)
+        suggestions = e.suggestions
+        if len(suggestions) > 1 and root.emulator == duckstation.ID:
+            # An old vram-write name can split several ways; the pixels can say which.
+            suggestions = duckstation.verified_candidates(path, suggestions)
+        return Problem(rel, e.reason, tuple(s + path.suffix for s in suggestions))
     return DumpItem(path, rel, key)
 
 
