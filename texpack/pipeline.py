@@ -28,6 +28,7 @@ from texpack.scan import DumpItem
 from texpack.state import OutputRow, SourceInfo, State
 
 log = logging.getLogger(__name__)
+WORK_CHUNK = 256  # groups prepared and held in memory at once
 Event = Callable[[str, int], None]  # (kind, amount): "total", "advance"
 
 
@@ -182,7 +183,9 @@ class PackBuilder:
                 # The previous pack file (if any) stays: a texture that fails now keeps its old output.
                 outcomes.append(Outcome(item.rel, "failed", rel, _reason(e, item.name)))
                 continue
-            groups.setdefault(job, _Group(job)).members.append(_Planned(item, s, info.content, rel, job, rgba))
+            # Keep decoded pixels only for the first few hundred; later ones decode again when needed.
+            keep = rgba if len(groups) < WORK_CHUNK else None
+            groups.setdefault(job, _Group(job)).members.append(_Planned(item, s, info.content, rel, job, keep))
         return list(groups.values())
 
     # -- doing ---------------------------------------------------------------------------
@@ -249,7 +252,21 @@ class PackBuilder:
         return outs
 
     def _upscale(self, work: list[_Group], aliases: bool, outcomes: list[Outcome]) -> None:
+        """Upscale the groups that need it, a chunk at a time so memory stays bounded."""
         assert self.state is not None
+        # PNG encoding and writing run on a helper thread (zlib and file I/O release the GIL)
+        # while the network works on the next bucket; state is recorded here, after each write.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="texpack-write") as pool:
+            pending: list[tuple[_Group, Future[None]]] = []
+            try:
+                for i in range(0, len(work), WORK_CHUNK):
+                    if not self._upscale_chunk(work[i : i + WORK_CHUNK], aliases, outcomes, pool, pending):
+                        break
+            finally:
+                self._record_written(pending, aliases, outcomes, wait=True)
+
+    def _upscale_chunk(self, work: list[_Group], aliases: bool, outcomes: list[Outcome], pool: ThreadPoolExecutor, pending: list) -> bool:
+        """Prepare, batch and upscale one chunk; False when the build should stop."""
         # Bucket by engine, target scale and padded shape so each bucket is one batched call.
         buckets: dict[tuple, list[tuple[_Group, Prepared]]] = {}
         for g in work:
@@ -260,29 +277,24 @@ class PackBuilder:
             except TexpackError as e:
                 outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
                 continue
-            buckets.setdefault((m.settings.model, m.settings.scale, p.shape), []).append((g, p))
-            m.rgba = None  # the prepared copy is all that is needed from here
-        # PNG encoding and writing run on a helper thread (zlib and file I/O release the GIL)
-        # while the network works on the next bucket; state is recorded here, after each write.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="texpack-write") as pool:
-            pending: list[tuple[_Group, Future[None]]] = []
-            try:
-                for (model, scale, _), entries in buckets.items():
-                    try:
-                        engine = self.engine(model, scale)
-                        results = upscale_group(engine, [p for _, p in entries], scale)
-                    except TexpackError as e:
-                        for g, _ in entries:
-                            outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
-                            self.on_event("advance", len(g.members))
-                        if not self.cfg.keep_going:
-                            break
-                        continue
-                    for (g, _), rgba in zip(entries, results):
-                        pending.append((g, pool.submit(_encode_and_write, self.out / g.members[0].rel, rgba)))
-                    self._record_written(pending, aliases, outcomes, wait=False)
             finally:
-                self._record_written(pending, aliases, outcomes, wait=True)
+                m.rgba = None
+            buckets.setdefault((m.settings.model, m.settings.scale, p.shape), []).append((g, p))
+        for (model, scale, _), entries in buckets.items():
+            try:
+                engine = self.engine(model, scale)
+                results = upscale_group(engine, [p for _, p in entries], scale)
+            except TexpackError as e:
+                for g, _ in entries:
+                    outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
+                    self.on_event("advance", len(g.members))
+                if not self.cfg.keep_going:
+                    return False
+                continue
+            for (g, _), rgba in zip(entries, results):
+                pending.append((g, pool.submit(_encode_and_write, self.out / g.members[0].rel, rgba)))
+            self._record_written(pending, aliases, outcomes, wait=False)
+        return True
 
     def _record_written(self, pending: list, aliases: bool, outcomes: list[Outcome], wait: bool) -> None:
         """Record finished writes in order; a failed write stops the build (disk full, read-only)."""
