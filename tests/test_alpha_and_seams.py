@@ -124,3 +124,19 @@ def test_ternary_alpha_invents_no_semi_band(with_semi):
     assert (0x8F in np.unique(a)) == with_semi
     assert set(np.unique(a).tolist()) <= {0, 0x8F, 255}
     assert (out[a == 0, :3] == 0).all()
+
+
+def test_color_fix_matches_the_dump_average():
+    class Brighter:
+        name, scale, identity = "brighter", 4, "test"
+
+        def run(self, batch):  # a drifting "network": nearest x4, 20 levels too bright
+            return np.clip(batch.repeat(4, 1).repeat(4, 2) + 20 / 255, 0, 1)
+
+    px = cutout(16, 16, (120, 90, 60))
+    for fix in (False, True):
+        p = prepare(px, AlphaMode.AUTO, AlphaMode.BINARY, SeamMode.CLAMP, color_fix=fix)
+        out = upscale_group(Brighter(), [p], 4)[0]
+        vis = out[..., 3] == 255
+        drift = out[vis, :3].astype(float).mean(axis=0) - np.array([120, 90, 60])
+        assert (np.abs(drift) < 1).all() if fix else (np.abs(drift - 20) < 1).all()

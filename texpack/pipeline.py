@@ -151,7 +151,7 @@ class PackBuilder:
 
     def _job(self, item: DumpItem, s: Settings, content: str) -> str:
         identity = self.engine(s.model, s.scale).identity
-        parts = (PIPELINE_VERSION, content, identity, s.scale, s.alpha.value, item.key.alpha_mode().value, s.seam.value, self.cfg.target)
+        parts = (PIPELINE_VERSION, content, identity, s.scale, s.alpha.value, item.key.alpha_mode().value, s.seam.value, s.color_fix, self.cfg.target)
         return xxhash.xxh3_128("|".join(map(str, parts)).encode()).hexdigest()
 
     def plan(self, items: list[DumpItem], outcomes: list[Outcome]) -> list[_Group]:
@@ -273,7 +273,7 @@ class PackBuilder:
             m = g.members[0]
             try:
                 rgba = m.rgba if m.rgba is not None else decode_item(m.item)
-                p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam)
+                p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam, m.settings.color_fix)
             except TexpackError as e:
                 outcomes += [Outcome(x.item.rel, "failed", x.rel, _reason(e, x.item.name)) for x in g.members]
                 continue

@@ -31,6 +31,7 @@ class Prepared:
     levels: np.ndarray | None
     size: tuple[int, int]
     pad: int
+    color_fix: bool = False
 
     @property
     def net_alpha(self) -> bool:
@@ -42,7 +43,7 @@ class Prepared:
         return self.rgb.shape[0], self.rgb.shape[1]
 
 
-def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: SeamMode) -> Prepared:
+def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: SeamMode, color_fix: bool = False) -> Prepared:
     mode = alpha_ops.resolve(alpha_mode, key_mode, rgba[..., 3])
     rgb = rgba[..., :3].astype(np.float32) / 255.0
     hidden = alpha_ops.transparent_mask(rgba, mode)
@@ -58,7 +59,7 @@ def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: 
         elif mode is AlphaMode.TERNARY:
             present = np.unique(alpha_ops.snap(rgba[..., 3].astype(np.float32) / 255.0, mode))
             levels = present if len(present) > 1 else None
-    return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad)
+    return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad, color_fix)
 
 
 def pad_for(h: int, w: int) -> int:
@@ -74,6 +75,22 @@ def resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     shrink = h < x.shape[-2] or w < x.shape[-1]
     y = F.interpolate(x, size=(h, w), mode="bicubic", align_corners=False, antialias=shrink).clamp_(0, 1)
     return y[0, 0].numpy() if img.ndim == 2 else y[0].permute(1, 2, 0).numpy()
+
+
+def _match_mean(rgb: np.ndarray, src: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """Shift each channel so the visible texels' average equals the dump's (the common colour fix).
+
+    Networks trained on photos drift colour and contrast a little; a per-channel offset
+    removes the drift in the average without touching detail.
+    """
+    h, w = src.shape[:2]
+    k = rgb.shape[0] // h
+    down = rgb.reshape(h, k, w, k, 3).mean(axis=(1, 3))
+    vis = np.ones((h, w), bool) if alpha is None else alpha > 0.5
+    if not vis.any():
+        return rgb
+    shift = src[vis].mean(axis=0) - down[vis].mean(axis=0)
+    return np.clip(rgb + shift, 0, 1)
 
 
 def _upscale_levels(alpha: np.ndarray, levels: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -105,6 +122,8 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
         P = p.pad
         rgb = out[i, P * s : (P + h) * s, P * s : (P + w) * s]
         rgb = resize(rgb, h * scale, w * scale)
+        if p.color_fix:
+            rgb = _match_mean(rgb, p.rgb[P : P + h, P : P + w], p.alpha[P : P + h, P : P + w] if p.alpha is not None else None)
         a = None
         if p.net_alpha:
             a = out[extra, P * s : (P + h) * s, P * s : (P + w) * s].mean(axis=2)

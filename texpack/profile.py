@@ -33,6 +33,7 @@ _SETTINGS = {
     "scale": Int(1, 16, "integer upscale factor; a power of two for Rice"),
     "alpha": Enum(ALPHA_VALUES, "alpha handling; auto follows the texture's format"),
     "seam": Enum(SEAM_VALUES, "edge padding before upscaling; auto wraps textures that tile"),
+    "color_fix": Bool("shift the upscaled colours so their average matches the dump's"),
 }
 MATCH = Map(
     {
@@ -69,6 +70,7 @@ class Settings:
     scale: int = 4
     alpha: AlphaMode = AlphaMode.AUTO
     seam: SeamMode = SeamMode.AUTO
+    color_fix: bool = False
     rules: tuple[str, ...] = ()
 
 
