@@ -290,3 +290,32 @@ def test_duckstation_aliases_follow_when_the_primary_dump_goes(tmp_path):
     assert aliases == {T.format(3)[:-4]: T.format(2)}
     assert (rep / T.format(2)).is_file() and not (rep / T.format(1)).exists()
     assert {o.status for o in r.outcomes if o.dump == T.format(1)} == {"removed"}
+
+
+def test_existing_duckstation_config_is_kept(tmp_path):
+    """DuckStation writes config.yaml itself; user settings, comments and own aliases survive."""
+    import yaml
+
+    px = encode_png(np.full((16, 16, 4), 77, np.uint8))
+    folder = dump_with(tmp_path, {T.format(1): px, T.format(2): px})
+    cfg = folder.parent / "config.yaml"
+    user_alias = "texupload-C16-00000000000000AA-256x256-0-0-16x16"
+    cfg.write_text(
+        "# DuckStation's template comment\n"
+        "DumpTexturePages: true\n"
+        f"Aliases:\n  {user_alias}: mine/custom.png\n"
+        "# trailing comment\n"
+        "ReplacementScaleLinearFilter: true\n"
+    )
+    build(BuildRequest(tmp_path, tmp_path, model="nearest"))  # the pack goes into the data folder itself
+    text = cfg.read_text()
+    data = yaml.safe_load(text)
+    assert "# DuckStation's template comment" in text and "# trailing comment" in text
+    assert data["DumpTexturePages"] is True and data["ReplacementScaleLinearFilter"] is True
+    assert data["Aliases"] == {user_alias: "mine/custom.png", T.format(2)[:-4]: T.format(1)}
+    (folder / T.format(2)).unlink()
+    build(BuildRequest(tmp_path, tmp_path, model="nearest"))
+    assert yaml.safe_load(cfg.read_text())["Aliases"] == {user_alias: "mine/custom.png"}
+    cfg.write_text("Aliases: [unclosed\n")
+    r = build(BuildRequest(tmp_path, tmp_path, model="nearest"))[0]
+    assert "config.yaml" in r.aborted and cfg.read_text() == "Aliases: [unclosed\n"

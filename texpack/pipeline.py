@@ -7,6 +7,7 @@ only for pixel content and settings it has not produced before.
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable
@@ -340,15 +341,21 @@ class PackBuilder:
         """DuckStation's config.yaml with the aliases of every deduplicated texture."""
         if self.cfg.target != "duckstation" or self.state is None:
             return
-        aliases = {}
+        aliases: dict[str, str] = {}
+        managed: set[str] = set()
         for row in self.state.outputs():
-            if row.alias_of and row.rel.startswith(self.game_rel + "/"):
+            if row.rel.startswith(self.game_rel + "/"):
                 title = Path(row.rel).name.rsplit(".", 1)[0]
-                aliases[title] = Path(row.alias_of).relative_to(self.game_rel).as_posix()
+                managed.add(title)
+                if row.alias_of:
+                    aliases[title] = Path(row.alias_of).relative_to(self.game_rel).as_posix()
+        key = f"aliases:{self.cfg.game}"
+        managed |= set(json.loads(self.state.meta(key) or "[]"))  # ours from earlier runs, maybe gone now
         try:
-            targets.write_duckstation_config(self.out, self.cfg.game, aliases)
+            targets.write_duckstation_config(self.out, self.cfg.game, aliases, managed)
         except PackError as e:
             raise BuildAborted(str(e)) from e
+        self.state.set_meta(key, json.dumps(sorted(aliases)))
 
 
 def _encode_and_write(path: Path, rgba: np.ndarray) -> None:

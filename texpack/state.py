@@ -14,6 +14,7 @@ STATE_DIR = ".texpack"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources(
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, content TEXT, width INTEGER, height INTEGER);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs(
     rel TEXT PRIMARY KEY, job TEXT NOT NULL, dump TEXT NOT NULL, alias_of TEXT, root TEXT NOT NULL DEFAULT '');
 """
@@ -72,6 +73,14 @@ class State:
 
     def put_output(self, row: OutputRow) -> None:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?)", (row.rel, row.job, row.dump, row.alias_of, row.root))
+        self.db.commit()
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
         self.db.commit()
 
     def delete_output(self, rel: str) -> None:

@@ -7,6 +7,7 @@ DuckStation: ``<out>/textures/<SERIAL>/replacements/<name>.png`` plus ``config.y
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from pathlib import Path
 
 import yaml
@@ -69,18 +70,53 @@ def inside(root: Path, path: Path) -> Path:
     return path
 
 
-def write_duckstation_config(out: Path, game: str, aliases: Mapping[str, str]) -> Path:
-    """``textures/<SERIAL>/config.yaml`` with only what the pack needs: the aliases (ps1 §3.5)."""
+def write_duckstation_config(out: Path, game: str, aliases: Mapping[str, str], managed: set[str] = frozenset()) -> Path:
+    """Put the pack's aliases into ``textures/<SERIAL>/config.yaml`` (ps1 §3.5).
+
+    The file may be DuckStation's own (written at the first dump, then edited by the user):
+    everything in it but the ``Aliases:`` block is kept as it is, comments included, and
+    aliases the user wrote for names this pack does not manage (``managed``) stay.
+    """
     path = out / "textures" / game / "config.yaml"
-    body = {"Aliases": dict(sorted(aliases.items()))} if aliases else {}
-    text = (
-        "# DuckStation texture replacement settings for this pack (written by texpack).\n"
-        "# Aliases map a dump name to a replacement file that has the same pixels.\n"
-    )
-    if body:
-        text += yaml.safe_dump(body, sort_keys=False, width=4096)
-    write_atomic(path, text.encode())
+    text = ""
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise PackError(f"{path}: cannot update ({reason}); fix or remove it, then build again") from e
+        old = data.get("Aliases") if isinstance(data, dict) else None
+        kept = {str(k): str(v) for k, v in (old or {}).items() if str(k) not in managed and str(k) not in aliases}
+    else:
+        text = (
+            "# DuckStation texture replacement settings for this pack (written by texpack).\n"
+            "# Aliases map a dump name to a replacement file that has the same pixels.\n"
+        )
+        kept = {}
+    merged = dict(sorted({**kept, **aliases}.items()))
+    body = _without_block(text, "Aliases")
+    if merged:
+        if body and not body.endswith("\n"):
+            body += "\n"
+        body += yaml.safe_dump({"Aliases": merged}, sort_keys=False, width=4096, allow_unicode=True)
+    write_atomic(path, body.encode())
     return path
+
+
+def _without_block(text: str, key: str) -> str:
+    """``text`` without the top-level ``key:`` entry and its indented lines."""
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if skipping:
+            if not line.strip() or line[0] in " \t":
+                continue
+            skipping = False
+        if re.match(rf"{key}\s*:", line):
+            skipping = True
+            continue
+        out.append(line)
+    return "".join(out)
 
 
 RELOAD_HELP = {
