@@ -319,3 +319,36 @@ def test_existing_duckstation_config_is_kept(tmp_path):
     cfg.write_text("Aliases: [unclosed\n")
     r = build(BuildRequest(tmp_path, tmp_path, model="nearest"))[0]
     assert "config.yaml" in r.aborted and cfg.read_text() == "Aliases: [unclosed\n"
+
+
+def test_modders_files_are_kept(tmp_path):
+    folder = gl_dump(tmp_path, count=3)
+    names = sorted(p.name for p in folder.iterdir())
+    game = tmp_path / "out" / "hires_texture" / "GAME"
+    game.mkdir(parents=True)
+    from PIL import Image
+
+    Image.new("RGBA", (4, 4), (1, 2, 3, 255)).save(game / names[0])  # a hand-made replacement
+    (game / names[1]).write_bytes(encode_png(np.zeros((4, 4, 4), np.uint8)))  # ours, from a killed run
+    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="nearest"))[0]
+    st = {o.dump: o.status for o in r.outcomes}
+    assert st[names[0]] == "kept" and st[names[1]] == "built" and st[names[2]] == "built"
+    assert imageio.load_rgba(game / names[0]).shape == (4, 4, 4)
+    assert r.ok
+
+    # a modder edits one of texpack's files: a later rebuild (even with new settings) keeps it
+    edited = game / names[2]
+    edited.write_bytes(encode_png(np.full((8, 8, 4), 9, np.uint8)))
+    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear"))[0]
+    st = {o.dump: o.status for o in r.outcomes}
+    assert st[names[2]] == "kept" and st[names[1]] == "built"
+    assert imageio.load_rgba(edited).shape == (8, 8, 4)
+    # its dump goes away: the edited file still stays
+    (folder / names[2]).unlink()
+    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear"))[0]
+    assert edited.exists() and {o.status for o in r.outcomes if o.dump == names[2]} == {"kept"}
+
+    # --overwrite replaces what was kept
+    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear", overwrite=True))[0]
+    assert {o.dump: o.status for o in r.outcomes}[names[0]] == "built"
+    assert imageio.load_rgba(game / names[0]).shape != (4, 4, 4)

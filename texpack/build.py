@@ -33,6 +33,7 @@ class BuildRequest:
     dry_run: bool = False
     keep_going: bool = True
     zip_dir: Path | None = None  # also write <target>-<game>.zip here
+    overwrite: bool = False
 
 
 def target_for(root: DumpRoot, target: str | None) -> str:
@@ -56,7 +57,7 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
         profile = replace(profile, scale_lines=())  # the override replaces every profile scale
     else:
         profile.check_target(target)
-    cfg = BuildConfig(req.out, target, root.game, profile, req.scale, req.model, req.engine, req.dry_run, req.keep_going, str(root.path.resolve()))
+    cfg = BuildConfig(req.out, target, root.game, profile, req.scale, req.model, req.engine, req.dry_run, req.keep_going, str(root.path.resolve()), req.overwrite)
     scale = req.scale or profile.base.scale
     report = Report(root.emulator, target, root.game, str(req.out), scale)
     found = scan(root)

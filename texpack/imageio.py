@@ -24,6 +24,7 @@ MAX_PIXELS = 4096 * 4096
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _BMP_MAGIC = b"BM"
 TMP_PREFIX = ".texpack-tmp-"
+MARKER = b"Software\x00texpack"  # tEXt chunk in every PNG written, to tell ours from a modder's
 
 
 def decode_rgba(data: bytes, name: str) -> np.ndarray:
@@ -104,7 +105,18 @@ def encode_png(rgba: np.ndarray, compress_level: int = 1) -> bytes:
     raw[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
-    return _PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw.tobytes(), compress_level)) + _chunk(b"IEND", b"")
+    idat = zlib.compress(raw.tobytes(), compress_level)
+    return _PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", MARKER) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def made_by_texpack(path: Path) -> bool:
+    """True when ``path`` is a PNG texpack wrote (its tEXt marker follows the header)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return head.startswith(_PNG_MAGIC) and b"tEXt" + MARKER in head
 
 
 def write_atomic(path: Path, data: bytes) -> None:

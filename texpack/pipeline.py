@@ -56,6 +56,7 @@ class BuildConfig:
     dry_run: bool = False
     keep_going: bool = True
     source: str = ""  # the dump folder; recorded with each output
+    overwrite: bool = False  # replace pack files texpack did not write, or that were edited
 
 
 @dataclass(slots=True)
@@ -190,6 +191,48 @@ class PackBuilder:
         return list(groups.values())
 
     # -- doing ---------------------------------------------------------------------------
+    def _keep_foreign_files(self, groups: list[_Group], outcomes: list[Outcome]) -> list[_Group]:
+        """Leave alone pack files a modder made or edited: they are worth more than ours."""
+        out = []
+        for g in groups:
+            mine = []
+            for m in g.members:
+                why = self._foreign(m.rel)
+                if why:
+                    outcomes.append(Outcome(m.item.rel, "kept", m.rel, why))
+                    self.on_event("advance", 1)
+                else:
+                    mine.append(m)
+            if mine:
+                g.members = mine
+                out.append(g)
+        return out
+
+    def _foreign(self, rel: str) -> str | None:
+        """Why the file at ``rel`` must not be replaced, or None when it is texpack's own."""
+        assert self.state is not None
+        path = self.out / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        row = self.state.output(rel)
+        if row is not None and row.alias_of is None:
+            if row.size is None or (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                return None
+            return "edited after texpack wrote it; kept (delete it, or build with --overwrite)"
+        if imageio.made_by_texpack(path):
+            return None  # written by a run killed before it could record it
+        return "a file texpack did not write is there; kept (delete it, or build with --overwrite)"
+
+    def _record(self, rel: str, job: str, dump: str, alias_of: str | None) -> None:
+        assert self.state is not None
+        size = mtime = None
+        if alias_of is None:
+            st = (self.out / rel).stat()
+            size, mtime = st.st_size, st.st_mtime_ns
+        self.state.put_output(OutputRow(rel, job, dump, alias_of, self.cfg.source, size, mtime))
+
     def _is_primary(self, rel: str, job: str) -> bool:
         """An up-to-date real file (not an alias) for ``job``."""
         assert self.state is not None
@@ -206,6 +249,8 @@ class PackBuilder:
                 outcomes += [Outcome(m.item.rel, "built", m.rel, "dry run") for m in g.members]
             return outcomes
         aliases = self.cfg.target == "duckstation"  # DuckStation can alias; N64 loaders cannot (n64 §2.1)
+        if not self.cfg.overwrite:
+            groups = self._keep_foreign_files(groups, outcomes)
         work: list[_Group] = []
         try:
             for g in groups:
@@ -240,14 +285,14 @@ class PackBuilder:
                 dst = self.out / m.rel
                 if dst.is_file():
                     dst.unlink()
-                self.state.put_output(OutputRow(m.rel, g.job, m.item.rel, primary.rel, self.cfg.source))
+                self._record(m.rel, g.job, m.item.rel, primary.rel)
                 outs.append(Outcome(m.item.rel, "aliased", m.rel, f"same pixels as {primary.item.rel}"))
             else:
                 try:
                     imageio.write_atomic(self.out / m.rel, src.read_bytes())
                 except (PackError, OSError) as e:
                     raise BuildAborted(str(e)) from e
-                self.state.put_output(OutputRow(m.rel, g.job, m.item.rel, None, self.cfg.source))
+                self._record(m.rel, g.job, m.item.rel, None)
                 outs.append(Outcome(m.item.rel, "copied", m.rel, f"same pixels as {primary.item.rel}"))
             self.on_event("advance", 1)
         return outs
@@ -313,7 +358,7 @@ class PackBuilder:
                     f.cancel()
                 continue
             primary = g.members[0]
-            self.state.put_output(OutputRow(primary.rel, g.job, primary.item.rel, None, self.cfg.source))
+            self._record(primary.rel, g.job, primary.item.rel, None)
             outcomes += self._fan_out(g, primary, aliases, already=False)
         if error is not None:
             pending.clear()
@@ -328,6 +373,10 @@ class PackBuilder:
             if row.root != self.cfg.source or not row.rel.startswith(self.game_rel + "/") or row.rel in keep:
                 continue
             if row.alias_of is None:
+                if self._foreign(row.rel):
+                    self.state.delete_output(row.rel)  # from now on it is the modder's file
+                    outs.append(Outcome(row.dump, "kept", row.rel, "its dump is gone, but it was edited after texpack wrote it"))
+                    continue
                 try:
                     (self.out / row.rel).unlink(missing_ok=True)
                 except OSError as e:
@@ -370,4 +419,4 @@ def _reason(e: Exception, name: str) -> str:
 
 def output_rels(outcomes: list[Outcome]) -> set[str]:
     """Pack paths that the outcomes keep (written, copied, aliased or already current)."""
-    return {o.output for o in outcomes if o.output and o.status in ("built", "copied", "aliased", "up-to-date")}
+    return {o.output for o in outcomes if o.output and o.status in ("built", "copied", "aliased", "up-to-date", "kept")}

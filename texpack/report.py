@@ -10,8 +10,9 @@ from pathlib import Path
 from texpack.imageio import write_atomic
 
 # built: upscaled now; copied: same pixels as another output, copied without network work;
-# aliased: listed under Aliases: in config.yaml; up-to-date: unchanged since the last build.
-STATUSES = ("built", "copied", "aliased", "up-to-date", "skipped", "failed", "removed")
+# aliased: listed under Aliases: in config.yaml; up-to-date: unchanged since the last build;
+# kept: a pack file a modder made or edited is there and was left alone.
+STATUSES = ("built", "copied", "aliased", "up-to-date", "kept", "skipped", "failed", "removed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS sources(
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, content TEXT, width INTEGER, height INTEGER);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs(
-    rel TEXT PRIMARY KEY, job TEXT NOT NULL, dump TEXT NOT NULL, alias_of TEXT, root TEXT NOT NULL DEFAULT '');
+    rel TEXT PRIMARY KEY, job TEXT NOT NULL, dump TEXT NOT NULL, alias_of TEXT, root TEXT NOT NULL DEFAULT '',
+    size INTEGER, mtime_ns INTEGER);
 """
 
 
@@ -34,6 +35,8 @@ class OutputRow:
     dump: str
     alias_of: str | None
     root: str = ""  # the dump folder that produced it; stale removal stays within it
+    size: int | None = None  # the file as written: a later change means someone edited it
+    mtime_ns: int | None = None
 
 
 class State:
@@ -65,14 +68,15 @@ class State:
         self.db.commit()
 
     def output(self, rel: str) -> OutputRow | None:
-        row = self.db.execute("SELECT rel, job, dump, alias_of, root FROM outputs WHERE rel=?", (rel,)).fetchone()
+        row = self.db.execute("SELECT rel, job, dump, alias_of, root, size, mtime_ns FROM outputs WHERE rel=?", (rel,)).fetchone()
         return OutputRow(*row) if row else None
 
     def outputs(self) -> list[OutputRow]:
-        return [OutputRow(*r) for r in self.db.execute("SELECT rel, job, dump, alias_of, root FROM outputs ORDER BY rel")]
+        return [OutputRow(*r) for r in self.db.execute("SELECT rel, job, dump, alias_of, root, size, mtime_ns FROM outputs ORDER BY rel")]
 
     def put_output(self, row: OutputRow) -> None:
-        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?)", (row.rel, row.job, row.dump, row.alias_of, row.root))
+        self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?,?,?)",
+            (row.rel, row.job, row.dump, row.alias_of, row.root, row.size, row.mtime_ns),)
         self.db.commit()
 
     def meta(self, key: str) -> str | None:

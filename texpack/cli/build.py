@@ -29,11 +29,12 @@ from texpack.targets import RELOAD_HELP, TARGETS
 @engine_options
 @click.option("--dry-run", is_flag=True, help="Scan and plan only; write nothing.")
 @click.option("--zip", "zip_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write a distributable <target>-<game>.zip per game into this folder.")
+@click.option("--overwrite", is_flag=True, help="Replace pack files texpack did not write, or that were edited since (kept by default).")
 @click.option("--keep-going/--no-keep-going", default=True, show_default=True, help="Go on past textures that fail (exit 1 at the end), or stop at the first engine failure.")
-def command(dump, out, profile, target, scale, model, emulator, game, device, precision, tile, dry_run, zip_dir, keep_going) -> None:
+def command(dump, out, profile, target, scale, model, emulator, game, device, precision, tile, dry_run, zip_dir, overwrite, keep_going) -> None:
     """Build hi-res packs from the game dump folder(s) at or under DUMP."""
     set_threads()
-    req = BuildRequest(dump, out, emulator, game, target, profile, scale, model, EngineOptions(device, precision, tile), dry_run, keep_going, zip_dir)
+    req = BuildRequest(dump, out, emulator, game, target, profile, scale, model, EngineOptions(device, precision, tile), dry_run, keep_going, zip_dir, overwrite)
     err = Console(stderr=True)
     show = sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, disable=not show, transient=True)
@@ -58,9 +59,10 @@ def command(dump, out, profile, target, scale, model, emulator, game, device, pr
         click.echo(r.summary())
         if r.archive:
             click.echo(f"  archive: {r.archive}")
-        skipped = Counter(o.reason for o in r.outcomes if o.status == "skipped")
-        for reason, n in sorted(skipped.items(), key=lambda kv: -kv[1]):
-            click.echo(f"  skipped {n}: {reason}")
+        for status in ("kept", "skipped"):
+            reasons = Counter(o.reason for o in r.outcomes if o.status == status)
+            for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+                click.echo(f"  {status} {n}: {reason}")
         if r.aborted:
             code = EXIT_ABORTED
         elif r.failed and code == 0:
