@@ -1,6 +1,5 @@
 """`texpack check`: every loader rule it knows, on crafted packs, and a clean bill for our own."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -143,7 +143,7 @@ class Watcher:
         if o.status == "failed":
             self.failed += 1
             self.on_failure(o.dump, o.reason)
-        elif o.status == "up-to-date" or o.status == "skipped":
+        elif o.status in ("up-to-date", "skipped", "kept"):
             self.up_to_date += 1
         else:
             self.done += 1
