@@ -82,6 +82,10 @@ def test_n64_scale_against_the_dump(tmp_path):
     assert "GAME#33333333#0#2_all.png" not in f
     g = findings(check(tmp_path / "pack", "gliden64", dump))
     assert "GAME#11111111#0#2_all.png" not in g and "stretched" in g["GAME#22222222#0#2_all.png"][0][1]
+    # an old pack naming the texture with the wrong format/size digits
+    (game / "GAME#33333333#0#2_all.png").rename(game / "GAME#33333333#2#1_all.png")
+    g = findings(check(tmp_path / "pack", "gliden64", dump))
+    assert "differs from the dump's #0#2" in g["GAME#33333333#2#1_all.png"][0][1]
 
 
 T = "texupload-{mode}-{h:016X}-{p}256x256-0-0-16x16{r}.{ext}"

@@ -103,6 +103,13 @@ def _scale(have: tuple[int, int], base: tuple[int, int]) -> tuple[Fraction, Frac
 def check_n64(game: str, folder: Path, target: str, dump: Path | None = None) -> CheckResult:
     res = CheckResult(target, game, folder)
     dumps = _dump_sizes(dump)
+    formats_by_crc: dict[str, set[tuple[int, int]]] = {}
+    for name in dumps:
+        try:
+            k = parse_n64_name(name, game, suffixes=SUFFIXES)
+        except DumpNameError:
+            continue
+        formats_by_crc.setdefault(k.crc.upper(), set()).add((k.fmt, k.siz))
     seen: dict[tuple, str] = {}
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder).as_posix()
@@ -132,6 +139,10 @@ def check_n64(game: str, folder: Path, target: str, dump: Path | None = None) ->
             res.add("error", rel, "smaller than 4 pixels; GLideN64 rejects it")
         if target == "gliden64" and max(size) > GLIDEN64_MAX:
             res.add("warning", rel, f"{size[0]}x{size[1]} is over {GLIDEN64_MAX} px; GLideN64 box-shrinks it on load")
+        dumped_as = formats_by_crc.get(key.crc.upper(), set())
+        if dumped_as and (key.fmt, key.siz) not in dumped_as:
+            want = ", ".join(f"#{f:X}#{z:X}" for f, z in sorted(dumped_as))
+            res.add("error", rel, f"format/size #{key.fmt:X}#{key.siz:X} differs from the dump's {want}; GLideN64 matches them since 2022")
         base = _matching_dump(dumps, key)
         if base:
             sx, sy = _scale(size, base)
