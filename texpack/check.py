@@ -22,8 +22,8 @@ from texpack.emulators.n64names import SUFFIXES, N64Name, parse_n64_name
 from texpack.emulators.psxnames import LOAD_EXTENSIONS, PsxTextureName, parse_psx_title
 from texpack.errors import DumpNameError, LayoutError
 from texpack.imageio import load_rgba
+from texpack.targets import GLIDEN64_MAX_SIDE
 
-GLIDEN64_MAX = 4096
 _HEX_LOWER = re.compile(r"#[0-9A-F]*[a-f][0-9A-Fa-f]*")
 
 
@@ -137,8 +137,8 @@ def check_n64(game: str, folder: Path, target: str, dump: Path | None = None) ->
             continue
         if size[0] * size[1] < 4:
             res.add("error", rel, "smaller than 4 pixels; GLideN64 rejects it")
-        if target == "gliden64" and max(size) > GLIDEN64_MAX:
-            res.add("warning", rel, f"{size[0]}x{size[1]} is over {GLIDEN64_MAX} px; GLideN64 box-shrinks it on load")
+        if target == "gliden64" and max(size) > GLIDEN64_MAX_SIDE:
+            res.add("warning", rel, f"{size[0]}x{size[1]} is over {GLIDEN64_MAX_SIDE} px; GLideN64 box-shrinks it on load")
         dumped_as = formats_by_crc.get(key.crc.upper(), set())
         if dumped_as and (key.fmt, key.siz) not in dumped_as:
             want = ", ".join(f"#{f:X}#{z:X}" for f, z in sorted(dumped_as))
