@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from texpack.distribute import write_zip
+from texpack.hts import write_hts
 from texpack.emulators import DumpRoot, find_dump_roots, get_emulator
 from texpack.engine.torch_engine import EngineOptions
 from texpack.errors import LayoutError, PackError
@@ -34,6 +35,7 @@ class BuildRequest:
     keep_going: bool = True
     zip_dir: Path | None = None  # also write <target>-<game>.zip here
     overwrite: bool = False
+    hts: bool = False  # also write GLideN64's single-file storage into <out>/cache/
 
 
 def target_for(root: DumpRoot, target: str | None) -> str:
@@ -69,9 +71,13 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
         if not req.dry_run:
             report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(outcomes))
             builder.write_config()
+            if req.hts and target == "gliden64":
+                dest = Path(req.out) / "cache" / f"{root.game}_HIRESTEXTURES.hts"
+                write_hts(builder.game_dir, root.game, dest)
+                report.extra_files.append(str(dest))
             if req.zip_dir is not None:
                 name = f"{target}-{root.game}.zip"
-                report.archive = str(write_zip(target, Path(req.out), root.game, Path(req.zip_dir) / name))
+                report.extra_files.append(str(write_zip(target, Path(req.out), root.game, Path(req.zip_dir) / name)))
     except BuildAborted as e:
         report.outcomes += e.outcomes
         report.aborted = str(e)

@@ -36,7 +36,7 @@ class Report:
     scale: int
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str = ""
-    archive: str = ""  # path of the distributable zip, when one was written
+    extra_files: list[str] = field(default_factory=list)  # distributable zip, GLideN64 .hts
 
     def counts(self) -> Counter[str]:
         return Counter(o.status for o in self.outcomes)

@@ -29,12 +29,13 @@ from texpack.targets import RELOAD_HELP, TARGETS
 @engine_options
 @click.option("--dry-run", is_flag=True, help="Scan and plan only; write nothing.")
 @click.option("--zip", "zip_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write a distributable <target>-<game>.zip per game into this folder.")
+@click.option("--hts", is_flag=True, help="GLideN64: also write the single-file <IDENT>_HIRESTEXTURES.hts into <out>/cache/.")
 @click.option("--overwrite", is_flag=True, help="Replace pack files texpack did not write, or that were edited since (kept by default).")
 @click.option("--keep-going/--no-keep-going", default=True, show_default=True, help="Go on past textures that fail (exit 1 at the end), or stop at the first engine failure.")
-def command(dump, out, profile, target, scale, model, emulator, game, device, precision, tile, dry_run, zip_dir, overwrite, keep_going) -> None:
+def command(dump, out, profile, target, scale, model, emulator, game, device, precision, tile, dry_run, zip_dir, hts, overwrite, keep_going) -> None:
     """Build hi-res packs from the game dump folder(s) at or under DUMP."""
     set_threads()
-    req = BuildRequest(dump, out, emulator, game, target, profile, scale, model, EngineOptions(device, precision, tile), dry_run, keep_going, zip_dir, overwrite)
+    req = BuildRequest(dump, out, emulator, game, target, profile, scale, model, EngineOptions(device, precision, tile), dry_run, keep_going, zip_dir, overwrite, hts)
     err = Console(stderr=True)
     show = sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, disable=not show, transient=True)
@@ -57,8 +58,8 @@ def command(dump, out, profile, target, scale, model, emulator, game, device, pr
             if o.status == "failed":
                 click.echo(f"failed: {o.dump}: {o.reason}", err=True)
         click.echo(r.summary())
-        if r.archive:
-            click.echo(f"  archive: {r.archive}")
+        for extra in r.extra_files:
+            click.echo(f"  wrote {extra}")
         for status in ("kept", "skipped"):
             reasons = Counter(o.reason for o in r.outcomes if o.status == status)
             for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
