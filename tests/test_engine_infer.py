@@ -145,3 +145,14 @@ def test_pixel_unshuffle_models_take_odd_sizes():
     m = LoadedModel(ModelEntry("x2", Path("x2.pth"), "path", None), spec, net, "0" * 64)
     y = TorchUpscaler(m, EngineOptions("cpu", "fp32")).run(np.random.default_rng(0).random((2, 13, 7, 3), dtype=np.float32))
     assert y.shape == (2, 26, 14, 3)
+
+
+def test_cuda_tile_follows_free_memory(monkeypatch, compact):
+    e = TorchUpscaler.__new__(TorchUpscaler)
+    e.device = torch.device("cuda")
+    e._bytes_per_px = 2 * (64 * 8 + 16 * 64)  # compact net, fp16
+    tiles = []
+    for free_gib in (0.05, 1, 8):
+        monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None, f=free_gib: (int(f * 2**30), 80 * 2**30))
+        tiles.append(e._auto_tile())
+    assert tiles[0] < tiles[1] <= tiles[2] <= 1024 and tiles[0] >= 32
