@@ -103,6 +103,7 @@ class TorchUpscaler:
         # On the CPU a batch much past ~64k source pixels spills out of cache and gets slower
         # per pixel (80x80 textures: 1.28M px/s at batch 8, 0.45M at batch 64, bf16).
         self.batch_px = CPU_BATCH_PX if self.device.type == "cpu" else self.tile * self.tile
+        log.info("%s (%s x%d) on %s, %s, tiles of %d px", self.name, model.spec.arch, self.scale, self.device, self.precision, self.tile)
 
     def _auto_tile(self) -> int:
         if self.device.type == "cuda":
