@@ -237,6 +237,7 @@ def test_batches_take_the_newest_and_its_size(tmp_path):
 
     w = Watcher.__new__(Watcher)
     w.options = WatchOptions(batch=3)
+    w.roots = {}
     w.ready = {}
     for i, (shape, mtime) in enumerate([((16, 16), 1), ((32, 32), 5), ((16, 16), 9), ((16, 16), 3), ((16, 16), 7), ((16, 16), 8)]):
         p = tmp_path / f"{i}.png"
@@ -336,5 +337,40 @@ def test_batches_are_capped_by_pixels(tmp_path):
 
     w = Watcher.__new__(Watcher)
     w.options = WatchOptions(batch=32, batch_pixels=3 * 256 * 256)
+    w.roots = {}
     w.ready = {tmp_path / f"{i}.png": Settled(tmp_path / f"{i}.png", (256, 256), i) for i in range(10)}
     assert [s.mtime_ns for s in w._take_batch()] == [9, 8, 7]
+
+
+def test_games_are_picked_up_as_their_folders_appear(tmp_path):
+    top = tmp_path / "textures"
+    top.mkdir()
+    built: dict[str, PackBuilder] = {}
+
+    def make_builder(root):
+        cfg = BuildConfig(tmp_path, "duckstation", root.game, profile_for(root, None), None, "nearest", source=str(root.path))
+        built[root.game] = PackBuilder(cfg)
+        return built[root.game]
+
+    w = Watcher(None, None, WatchOptions(quiet=0.1), top=top, make_builder=make_builder)
+    stop, started = threading.Event(), threading.Event()
+    th = threading.Thread(target=w.run, args=(stop, True, started))
+    th.start()
+    try:
+        assert started.wait(10)
+        (top / "stray.png").write_bytes(b"not in a game folder")
+        for serial in ("SLUS-00001", "SCES-00002"):
+            d = top / serial / "dumps"
+            d.mkdir(parents=True)
+            (d / NAME.format(1)).write_bytes(tex(1))
+        outs = [tmp_path / "textures" / s / "replacements" / NAME.format(1) for s in ("SLUS-00001", "SCES-00002")]
+        end = time.monotonic() + 20
+        while not all(o.exists() for o in outs) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert all(o.exists() for o in outs)
+        assert set(built) == {"SLUS-00001", "SCES-00002"} and w.failed == 0
+    finally:
+        stop.set()
+        th.join(30)
+        for b in built.values():
+            b.close()

@@ -13,11 +13,11 @@ from rich.live import Live
 from rich.text import Text
 
 from texpack.build import profile_for, target_for
-from texpack.cli import EXIT_ABORTED, EXIT_USAGE, CliError, fail
+from texpack.cli import EXIT_ABORTED, EXIT_USAGE, fail
 from texpack.cli.options import dump_options, engine_options
 from texpack.emulators import find_dump_roots
 from texpack.engine.torch_engine import EngineOptions, set_threads
-from texpack.errors import TexpackError
+from texpack.errors import LayoutError, TexpackError
 from texpack.loaddirs import output_root
 from texpack.pipeline import BuildConfig, PackBuilder
 from texpack.targets import RELOAD_HELP, TARGETS
@@ -41,27 +41,35 @@ def _line(s: WatchStatus) -> str:
 def command(dump, into, profile, target, scale, model, polling, emulator, game, device, precision, tile) -> None:
     """Upscale new dumps in DUMP into the emulator's load folder while the game runs.
 
-    Ctrl-C finishes the batch in hand, saves state and exits.
+    DUMP is a game's dump folder, or a folder above them (texture_dump/, textures/), where
+    each game is picked up when its first dump appears. Ctrl-C finishes the batch in hand,
+    saves state and exits.
     """
     set_threads()
-    try:
-        roots = find_dump_roots(dump, emulator, game)
-        if len(roots) != 1:
-            raise CliError(f"{dump} holds {len(roots)} game dump folders; point at one game's folder")
-        root = roots[0]
+    err = Console(stderr=True)
+    chose: dict[str, str] = {}
+
+    def make_builder(root):
         tgt = target_for(root, target)
         prof = profile_for(root, profile)
         if scale is None:
             prof.check_target(tgt)
         out, why = output_root(root, tgt, into)
-        cfg = BuildConfig(out, tgt, root.game, prof, scale, model, EngineOptions(device, precision, tile), source=str(root.path.resolve()))
-        builder = PackBuilder(cfg)
-    except TexpackError as e:
-        raise fail(e) from e
-    err = Console(stderr=True)
-    click.echo(f"watching {root.path} ({root.emulator}, {root.game!r})")
-    click.echo(f"writing into {builder.game_dir} ({why})")
-    click.echo(RELOAD_HELP[tgt])
+        chose[str(root.path)] = why
+        cfg = BuildConfig(out, tgt, root.game, prof, scale, model, EngineOptions(device, precision, tile), source=str(Path(root.path).resolve()))
+        return PackBuilder(cfg)
+
+    def on_root(root, builder) -> None:
+        say(f"watching {root.path} ({root.emulator}, {root.game!r})")
+        say(f"  writing into {builder.game_dir} ({chose.get(str(root.path), '')})")
+        say(f"  {RELOAD_HELP[builder.cfg.target]}")
+
+    top = dump.resolve()
+    try:
+        roots = find_dump_roots(top, emulator, game)
+    except LayoutError:
+        roots = []  # no game has dumped yet: game folders are picked up as they appear
+    watcher_args = dict(top=top, make_builder=make_builder, emulator=emulator, game=game, on_root=on_root)
     stop = threading.Event()
 
     def on_sigint(signum, frame):
@@ -77,10 +85,25 @@ def command(dump, into, profile, target, scale, model, polling, emulator, game, 
         if live is not None:
             live.update(Text(_line(s)), refresh=True)
 
-    def on_failure(name: str, reason: str) -> None:
-        (live.console if live is not None else err).print(f"failed: {name}: {reason}", markup=False, highlight=False)
+    def say(msg: str, to_err: bool = False) -> None:
+        if live is not None:
+            live.console.print(msg, markup=False, highlight=False)
+        else:
+            click.echo(msg, err=to_err)
 
-    watcher = Watcher(root, builder, WatchOptions(polling=polling), on_status, on_failure)
+    def on_failure(name: str, reason: str) -> None:
+        say(f"failed: {name}: {reason}", to_err=True)
+
+    watcher = Watcher(None, None, WatchOptions(polling=polling), on_status, on_failure, **watcher_args)
+    try:
+        for root in roots:
+            watcher.add_root(root, make_builder(root))
+    except TexpackError as e:
+        for b in watcher.builders():
+            b.close()
+        raise fail(e) from e
+    if not roots:
+        click.echo(f"waiting for dumps under {top} (start the game with texture dumping on)")
     try:
         if live is not None:
             with live:
@@ -88,7 +111,8 @@ def command(dump, into, profile, target, scale, model, polling, emulator, game, 
         else:
             watcher.run(stop)
     finally:
-        builder.close()
+        for b in watcher.builders():
+            b.close()
     click.echo("stopped: " + _line(watcher.status()))
     if watcher.aborted:
         sys.exit(EXIT_ABORTED)
