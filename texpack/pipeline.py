@@ -30,7 +30,7 @@ from texpack.state import OutputRow, SourceInfo, State
 
 log = logging.getLogger(__name__)
 WORK_CHUNK = 256  # groups prepared and held in memory at once
-Event = Callable[[str, int], None]  # (kind, amount): "total", "advance"
+Event = Callable[[str, int], None]  # (kind, amount): "read-total", "read", "total", "advance"
 
 
 class BuildAborted(TexpackError):
@@ -161,7 +161,9 @@ class PackBuilder:
         claimed: dict[str, str] = {}
         # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
         # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
+        self.on_event("read-total", len(items))
         for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
+            self.on_event("read", 1)
             rel = ""
             try:
                 name = targets.output_name(self.cfg.target, item.key, item.name)

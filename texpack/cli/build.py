@@ -39,13 +39,15 @@ def command(dump, out, profile, target, scale, model, emulator, game, device, pr
     err = Console(stderr=True)
     show = sys.stderr.isatty()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, disable=not show, transient=True)
+    reading = progress.add_task("reading dumps", total=0)
     task = progress.add_task("upscaling", total=0)
 
     def on_event(kind: str, n: int) -> None:
-        if kind == "total":
-            progress.update(task, total=(progress.tasks[0].total or 0) + n)
+        t = reading if kind.startswith("read") else task
+        if kind.endswith("total"):
+            progress.update(t, total=(progress.tasks[t].total or 0) + n)
         else:
-            progress.advance(task, n)
+            progress.advance(t, n)
 
     try:
         with progress:
