@@ -69,7 +69,7 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
         outcomes = builder.process(found.items)
         report.outcomes += outcomes
         if not req.dry_run:
-            report.outcomes += builder.remove_stale(output_rels(outcomes) | _failed_outputs(outcomes))
+            report.outcomes += builder.remove_stale(output_rels(outcomes))
             builder.write_config()
             if req.hts and target == "gliden64":
                 dest = Path(req.out) / "cache" / f"{root.game}_HIRESTEXTURES.hts"
@@ -86,11 +86,6 @@ def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int],
     finally:
         builder.close()
     return report
-
-
-def _failed_outputs(outcomes: list[Outcome]) -> set[str]:
-    """Keep the previous pack file of a texture that failed this time rather than delete it."""
-    return {o.output for o in outcomes if o.status == "failed" and o.output}
 
 
 def build(req: BuildRequest, on_event: Callable[[str, int], None] | None = None) -> list[Report]:

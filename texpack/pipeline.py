@@ -63,7 +63,6 @@ class BuildConfig:
 class _Planned:
     item: DumpItem
     settings: Settings
-    content: str
     rel: str
     job: str
     rgba: np.ndarray | None
@@ -189,7 +188,7 @@ class PackBuilder:
                 continue
             # Keep decoded pixels only for the first few hundred; later ones decode again when needed.
             keep = rgba if len(groups) < WORK_CHUNK else None
-            groups.setdefault(job, _Group(job)).members.append(_Planned(item, s, info.content, rel, job, keep))
+            groups.setdefault(job, _Group(job)).members.append(_Planned(item, s, rel, job, keep))
         return list(groups.values())
 
     # -- doing ---------------------------------------------------------------------------
@@ -420,5 +419,6 @@ def _reason(e: Exception, name: str) -> str:
 
 
 def output_rels(outcomes: list[Outcome]) -> set[str]:
-    """Pack paths that the outcomes keep (written, copied, aliased or already current)."""
-    return {o.output for o in outcomes if o.output and o.status in ("built", "copied", "aliased", "up-to-date", "kept")}
+    """Pack paths this run accounts for: written, copied, aliased, current, kept, or failed
+    (a texture that fails keeps its previous file). Everything else of the dump is stale."""
+    return {o.output for o in outcomes if o.output}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +42,6 @@ class ScanResult:
     root: DumpRoot
     items: list[DumpItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    def counts(self) -> Counter[str]:
-        c: Counter[str] = Counter()
-        for it in self.items:
-            c[group_label(it.key)] += 1
-        return c
 
 
 def group_label(key: TextureName) -> str:

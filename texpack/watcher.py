@@ -122,11 +122,12 @@ class Watcher:
         self.on_root(root, builder)
 
     def builders(self) -> list[PackBuilder]:
-        return [b for _, b in self.roots.values()]
+        # Also read from the file-event thread: copy the dict's values in one step first.
+        return [b for _, b in tuple(self.roots.values())]
 
     def _lane(self, path: Path) -> tuple[DumpRoot, PackBuilder] | None:
         """The game a dump file belongs to; a new game folder gets its builder here."""
-        for dump_path, lane in self.roots.items():
+        for dump_path, lane in tuple(self.roots.items()):
             if dump_path in path.parents:
                 return lane
         if self.make_builder is None:

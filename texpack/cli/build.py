@@ -42,10 +42,13 @@ def command(dump, out, profile, target, scale, model, emulator, game, device, pr
     reading = progress.add_task("reading dumps", total=0)
     task = progress.add_task("upscaling", total=0)
 
+    totals = {reading: 0, task: 0}
+
     def on_event(kind: str, n: int) -> None:
         t = reading if kind.startswith("read") else task
         if kind.endswith("total"):
-            progress.update(t, total=(progress.tasks[t].total or 0) + n)
+            totals[t] += n
+            progress.update(t, total=totals[t])
         else:
             progress.advance(t, n)
 
