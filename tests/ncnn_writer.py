@@ -7,8 +7,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from texpack.engine.archs import RRDBNet, SRVGGNetCompact
-from texpack.engine.ncnn import TAG_FP16
+from .reference_archs import RRDBNet, SRVGGNetCompact
+from texpack.models.ncnn import TAG_FP16
 
 
 class Graph:
@@ -74,6 +74,8 @@ def srvgg_to_ncnn(net: SRVGGNetCompact, fp16: bool) -> tuple[str, bytes]:
     for m in mods:
         if m.__class__.__name__ == "Conv2d":
             x = g.conv(x, m)
+        elif m.__class__.__name__ == "ReLU":
+            x = g.add("ReLU", [x])
         else:
             slopes = m.weight.detach().numpy()
             x = g.add("PReLU", [x], f"0={slopes.size}", ("prelu", slopes, None))

@@ -67,7 +67,7 @@ def test_models_list_and_info(run):
     r = run("models", "list")
     assert "realesr-animevideov3-x4" in r.output and "bundled" in r.output
     info = run("models", "info", "realesr-animevideov3-x4")
-    assert info.exit_code == 0 and "arch: srvgg" in info.output and "BSD-3-Clause" in info.output
+    assert info.exit_code == 0 and "arch: Compact (RealESRGAN Compact)" in info.output and "- bf16" in info.output and "BSD-3-Clause" in info.output
     missing = run("models", "info", "nope")
     assert missing.exit_code == 2 and "not found" in missing.output
 

@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from texpack.alpha_modes import AlphaMode, SeamMode
-from texpack.engine.models import DEFAULT_MODEL, find_model, load_model
+from texpack.models import DEFAULT_MODEL, find_model, load_model
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
 from texpack.errors import EngineError
 from texpack.process import prepare, upscale_group
@@ -135,14 +135,15 @@ def test_cuda_fp16_tiles_and_matches_fp32(compact):
     assert psnr(a, b) > 40
 
 
-def test_pixel_unshuffle_models_take_odd_sizes():
-    from texpack.engine.archs import RRDBNet
-    from texpack.engine.models import LoadedModel, ModelEntry
-    from texpack.engine.detect import ArchSpec
+def test_pixel_unshuffle_models_take_odd_sizes(tmp_path):
+    from safetensors.torch import save_file
 
-    net = RRDBNet(scale=2, num_feat=8, num_block=1, num_grow_ch=4).eval()
-    spec = ArchSpec("rrdb", {"num_in_ch": 3, "num_out_ch": 3, "scale": 2, "num_feat": 8, "num_block": 1, "num_grow_ch": 4})
-    m = LoadedModel(ModelEntry("x2", Path("x2.pth"), "path", None), spec, net, "0" * 64)
+    from .reference_archs import RRDBNet
+
+    net = RRDBNet(scale=2, num_feat=8, num_block=1, num_grow_ch=32).eval()
+    save_file(net.state_dict(), str(tmp_path / "x2.safetensors"))
+    m = load_model(find_model(str(tmp_path / "x2.safetensors")))
+    assert m.info.size_multiple == 4 and m.info.size_minimum == 4  # spandrel pads x2 to multiples of 4
     y = TorchUpscaler(m, EngineOptions("cpu", "fp32")).run(np.random.default_rng(0).random((2, 13, 7, 3), dtype=np.float32))
     assert y.shape == (2, 26, 14, 3)
 

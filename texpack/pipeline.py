@@ -19,7 +19,7 @@ import xxhash
 
 from texpack import imageio, targets
 from texpack.engine.base import RESAMPLE_MODES, ResampleUpscaler, Upscaler
-from texpack.engine.models import find_model, load_model
+from texpack.models import find_model, load_model
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler
 from texpack.errors import ImageError, PackError, TexpackError
 from texpack.process import PIPELINE_VERSION, Prepared, prepare, upscale_group

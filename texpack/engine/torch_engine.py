@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from texpack.engine.models import LoadedModel
+from texpack.models import LoadedModel
 from texpack.engine.tiling import run_tiled
 from texpack.errors import EngineError
 
@@ -62,6 +62,14 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return "fp32"
 
 
+def supported_precision(precision: str, model: LoadedModel) -> str:
+    """``precision``, or fp32 where the architecture does not run in that half type."""
+    if precision == "fp16" and not model.info.fp16 or precision == "bf16" and not model.info.bf16:
+        log.info("%s does not support %s; using fp32", model.entry.name, precision)
+        return "fp32"
+    return precision
+
+
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
     device: str = "auto"
@@ -82,11 +90,13 @@ class TorchUpscaler:
     def __init__(self, model: LoadedModel, options: EngineOptions = EngineOptions()) -> None:
         self.model = model
         self.device = resolve_device(options.device)
-        self.precision = resolve_precision(options.precision, self.device)
+        self.precision = supported_precision(resolve_precision(options.precision, self.device), model)
         self.scale = model.scale
         self.name = model.entry.name
-        self.identity = f"{model.sha256[:16]}:{model.spec.arch}:{self.precision}"
+        self.identity = f"{model.sha256[:16]}:{model.info.arch}:{self.precision}"
         self.max_batch = options.max_batch
+        self.multiple = max(1, model.info.size_multiple)
+        self.minimum = model.info.size_minimum
         net = copy.deepcopy(model.module).to(self.device)  # engines of other precisions may share the model
         if self.device.type != "mps":
             net = net.to(memory_format=torch.channels_last)
@@ -95,15 +105,16 @@ class TorchUpscaler:
         self.dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(self.precision, torch.float32)
         if self.precision == "fp16" and self.device.type == "cpu":
             self.dtype = torch.float32  # CPU fp16 convs are slow: autocast only the convs
-        net = net.to(self.dtype)
-        self.net = net
-        nf = int(model.spec.params.get("num_feat", 64))
-        self._bytes_per_px = (2 if self.precision in ("fp16", "bf16") else 4) * (nf * 8 + self.scale**2 * nf * (3 if model.spec.arch == "rrdb" else 1))
+        self.net = net.to(self.dtype).eval()
+        convs = [p.shape[0] for p in model.module.parameters() if p.ndim == 4]
+        nf = min(256, max(convs)) if convs else 64
+        heavy = 3 if model.info.arch == "ESRGAN" else 1
+        self._bytes_per_px = (2 if self.precision in ("fp16", "bf16") else 4) * (nf * 8 + self.scale**2 * nf * heavy)
         self.tile = options.tile or self._auto_tile()
         # On the CPU a batch much past ~64k source pixels spills out of cache and gets slower
         # per pixel (80x80 textures: 1.28M px/s at batch 8, 0.45M at batch 64, bf16).
         self.batch_px = CPU_BATCH_PX if self.device.type == "cpu" else self.tile * self.tile
-        log.info("%s (%s x%d) on %s, %s, tiles of %d px", self.name, model.spec.arch, self.scale, self.device, self.precision, self.tile)
+        log.info("%s (%s x%d) on %s, %s, tiles of %d px", self.name, model.info.arch, self.scale, self.device, self.precision, self.tile)
 
     def _auto_tile(self) -> int:
         if self.device.type == "cuda":
@@ -121,10 +132,14 @@ class TorchUpscaler:
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        m = getattr(self.model.module, "unshuffle", 1)
-        if h % m or w % m:
-            # Pixel-unshuffle models (Real-ESRGAN x1/x2) need sides divisible by the factor.
-            x = F.pad(x, (0, -w % m, 0, -h % m), mode="replicate")
+        # Pixel-unshuffle and window-attention models need sides divisible by a factor,
+        # and some a minimum size.
+        m, lo = self.multiple, self.minimum
+        ph, pw = max(lo - h, 0, -h % m), max(lo - w, 0, -w % m)
+        ph += -(h + ph) % m
+        pw += -(w + pw) % m
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate" if ph < h and pw < w else "constant")
         x = x.to(self.device, dtype=self.dtype, non_blocking=True)
         if self.device.type != "mps":
             x = x.contiguous(memory_format=torch.channels_last)

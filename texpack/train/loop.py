@@ -1,0 +1,203 @@
+"""The training run: an L1 stage, then an optional RaGAN stage, with checkpoints and resume.
+
+ESRGAN's recipe (§4.1): train the generator with L1 first (the PSNR-oriented model, also
+the starting point that keeps the GAN stage from producing nonsense early), then go on
+with the perceptual + relativistic adversarial + small L1 objective. The generator's
+weights are averaged over steps (EMA, as Real-ESRGAN does); the averaged weights are what
+gets validated and saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from texpack.train import checkpoint
+from texpack.train.config import Progress, TrainConfig
+from texpack.train.discriminator import PatchDiscriminator
+from texpack.train.losses import EdgeLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
+from texpack.train.metrics import validate
+
+EMA_DECAY = 0.999
+# GAN-stage loss weights. With VGG features: ESRGAN's (perceptual 1, adversarial 5e-3,
+# L1 1e-2). The substitute (edges + feature matching) is weaker per unit, so L1 keeps a
+# larger share there to hold colours and layout while the adversarial term adds texture.
+GAN_WEIGHTS_VGG = {"perceptual": 1.0, "adv": 5e-3, "l1": 1e-2}
+GAN_WEIGHTS_SUBSTITUTE = {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5}
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass(slots=True)
+class Nets:
+    g: nn.Module
+    ema: nn.Module
+    d: nn.Module | None = None
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    if precision == "fp16":
+        return torch.autocast(device.type, dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
+def ema_update(ema: nn.Module, g: nn.Module, decay: float = EMA_DECAY) -> None:
+    with torch.no_grad():
+        for pe, pg in zip(ema.parameters(), g.parameters()):
+            pe.lerp_(pg, 1 - decay)
+
+
+def cosine_lr(base: float, step: int, total: int) -> float:
+    """Cosine decay to 1% of the base rate over the stage."""
+    t = min(1.0, step / max(1, total))
+    return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+class Trainer:
+    """One run; ``run`` drives both stages from wherever the checkpoint left off."""
+
+    def __init__(self, cfg: TrainConfig, nets: Nets, sampler, val_pairs: list, device: torch.device, precision: str, on_progress: OnProgress) -> None:
+        self.cfg, self.nets, self.sampler, self.val_pairs = cfg, nets, sampler, val_pairs
+        self.device, self.precision, self.on_progress = device, precision, on_progress
+        self.opt_g = torch.optim.Adam(nets.g.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
+        self.opt_d: torch.optim.Optimizer | None = None
+        self.scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16" and device.type == "cuda")
+        self.stage, self.step = "psnr", 0
+        self.history: list[dict] = []  # validation rows for the model card
+        self.perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
+        self.edge = EdgeLoss()
+        self.last_save = time.monotonic()
+
+    # -- state ----------------------------------------------------------------------
+    def state(self) -> dict:
+        return checkpoint.trainer_state(self)
+
+    def load(self, state: dict) -> None:
+        checkpoint.restore_trainer(self, state)
+
+    def _maybe_checkpoint(self, force: bool = False) -> None:
+        if force or time.monotonic() - self.last_save >= self.cfg.checkpoint_minutes * 60:
+            checkpoint.save(self.cfg, self.state())
+            self.last_save = time.monotonic()
+
+    # -- stages ---------------------------------------------------------------------
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        lr, hr, wt = self.sampler.batch(self.cfg.batch)
+        return (torch.from_numpy(a).to(self.device) for a in (lr, hr, wt))  # type: ignore[return-value]
+
+    def _psnr_step(self) -> float:
+        lr, hr, wt = self._batch()
+        for group in self.opt_g.param_groups:
+            group["lr"] = cosine_lr(self.cfg.lr, self.step, self.cfg.steps)
+        with autocast(self.device, self.precision):
+            out = self.nets.g(lr)
+        loss = masked_l1(out.float(), hr, wt)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt_g)
+        self.scaler.update()
+        return float(loss.detach())
+
+    def _start_gan(self) -> None:
+        if self.nets.d is None:
+            self.nets.d = PatchDiscriminator().to(self.device)
+        self.opt_g = torch.optim.Adam(self.nets.g.parameters(), lr=self.cfg.gan_lr, betas=(0.9, 0.99))
+        self.opt_d = torch.optim.Adam(self.nets.d.parameters(), lr=self.cfg.gan_lr, betas=(0.9, 0.99))
+
+    def _gan_step(self) -> float:
+        assert self.nets.d is not None and self.opt_d is not None
+        g, d = self.nets.g, self.nets.d
+        lr, hr, wt = self._batch()
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = cosine_lr(self.cfg.gan_lr, self.step, self.cfg.gan_steps)
+        # Generator: hidden texels are shown as the truth, so neither loss judges them.
+        d.requires_grad_(False)
+        with autocast(self.device, self.precision):
+            out = g(lr).float()
+            shown = out * wt + hr * (1 - wt)
+            real_logits, real_feats = d(hr)
+            fake_logits, fake_feats = d(shown)
+        adv = ragan_g_loss(real_logits.detach().float(), fake_logits.float())
+        if self.perceptual is not None:
+            w = GAN_WEIGHTS_VGG
+            loss = w["perceptual"] * self.perceptual(out, hr, wt) + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
+        else:
+            w = GAN_WEIGHTS_SUBSTITUTE
+            fm = feature_matching([f.float() for f in real_feats], [f.float() for f in fake_feats])
+            loss = w["edge"] * self.edge(out, hr, wt) + w["fm"] * fm + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt_g)
+        # Discriminator on the detached output.
+        d.requires_grad_(True)
+        with autocast(self.device, self.precision):
+            real_logits, _ = d(hr)
+            fake_logits, _ = d(shown.detach())
+        d_loss = ragan_d_loss(real_logits.float(), fake_logits.float())
+        self.opt_d.zero_grad(set_to_none=True)
+        self.scaler.scale(d_loss).backward()
+        self.scaler.step(self.opt_d)
+        self.scaler.update()
+        return float(loss.detach())
+
+    def _validate(self) -> float:
+        row = validate(self.nets.ema, self.val_pairs, self.device)
+        row.update(stage=self.stage, step=self.step)
+        self.history.append(row)
+        return row["psnr"]
+
+    def run(self, on_stage_end: Callable[[str], None]) -> None:
+        """Run what is left of both stages; ``on_stage_end(name)`` after each finishes."""
+        order = ["psnr"] + (["gan"] if self.cfg.gan_steps > 0 else [])
+        for name in order[order.index(self.stage) :]:
+            if name == "gan" and self.stage != "gan":
+                # The GAN stage starts from the saved PSNR model (the averaged weights), so
+                # the two end points of network interpolation share their origin.
+                self.nets.g.load_state_dict(self.nets.ema.state_dict())
+                self.stage, self.step = "gan", 0
+                self._start_gan()
+            elif name == "gan" and self.opt_d is None:
+                self._start_gan()
+            total = self.cfg.steps if name == "psnr" else self.cfg.gan_steps
+            fn = self._psnr_step if name == "psnr" else self._gan_step
+            if self.step < total:
+                self._run_stage(name, total, fn)
+            on_stage_end(name)
+
+    def _run_stage(self, name: str, total: int, step_fn: Callable[[], float]) -> None:
+        self.nets.g.train()
+        val = self.history[-1]["psnr"] if self.history and self.history[-1]["stage"] == name else None
+        t0, s0, loss_avg = time.monotonic(), self.step, None
+        while self.step < total:
+            loss = step_fn()
+            ema_update(self.nets.ema, self.nets.g)
+            self.step += 1
+            loss_avg = loss if loss_avg is None else 0.98 * loss_avg + 0.02 * loss
+            if self.step % self.cfg.val_every == 0 or self.step == total:
+                val = self._validate()
+            rate = (self.step - s0) / max(1e-6, time.monotonic() - t0)
+            self.on_progress(Progress(name, self.step, total, float(loss_avg), val, rate))
+            self._maybe_checkpoint(force=self.step == total)
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def ema_copy(g: nn.Module) -> nn.Module:
+    ema = copy.deepcopy(g).eval()
+    ema.requires_grad_(False)
+    return ema

@@ -1,0 +1,113 @@
+"""ESRGAN's losses: pixel L1, a perceptual loss on pre-activation features, and RaGAN.
+
+Perceptual loss (ESRGAN §3.3): distances between VGG19 features taken *before* the
+activation (conv5_4), where features are denser and keep brightness. VGG19 weights cannot
+be downloaded at run time, so they are used when the user gives a file (``--vgg``, a
+torchvision ``vgg19`` state dict). Without one, :class:`EdgeLoss` plus discriminator
+feature matching stand in: L1 between the image gradients of output and truth rewards the
+same edges at the same strength (what a blurry output lacks), and matching the
+discriminator's intermediate features (pix2pixHD) is a perceptual distance learnt on the
+training data itself.
+
+Relativistic average GAN (ESRGAN §3.2): the discriminator judges whether a real image is
+more realistic than the average fake one, and the generator gets gradients from both
+real and fake images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from texpack.errors import TexpackError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+VGG19_CONV5_4 = 34  # index of conv5_4 in torchvision's vgg19().features; 35 is its ReLU
+
+
+def masked_l1(out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error over visible texels (``weight`` 1) only."""
+    w = weight.expand_as(out)
+    return ((out - target).abs() * w).sum() / w.sum().clamp(min=1.0)
+
+
+def _grads(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
+
+
+class EdgeLoss(nn.Module):
+    """L1 between horizontal and vertical differences of output and truth, over visible texels."""
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        (ox, oy), (tx, ty) = _grads(out), _grads(target)
+        wx = (weight[..., :, 1:] * weight[..., :, :-1]).expand_as(ox)
+        wy = (weight[..., 1:, :] * weight[..., :-1, :]).expand_as(oy)
+        num = ((ox - tx).abs() * wx).sum() + ((oy - ty).abs() * wy).sum()
+        return num / (wx.sum() + wy.sum()).clamp(min=1.0)
+
+
+class VGGFeatures(nn.Module):
+    """VGG19 up to conv5_4, before its activation, frozen; input in [0, 1] RGB."""
+
+    def __init__(self, weights: Path) -> None:
+        super().__init__()
+        try:
+            from torchvision.models import vgg19
+        except ImportError as e:  # pragma: no cover - torchvision comes with spandrel
+            raise TexpackError("the VGG perceptual loss needs torchvision") from e
+        try:
+            sd = torch.load(str(weights), map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is one clear error
+            raise TexpackError(f"{weights}: cannot read VGG19 weights ({type(e).__name__}: {e})") from e
+        sd = {k.removeprefix("features."): v for k, v in sd.items() if k.startswith("features.")}
+        net = vgg19().features[: VGG19_CONV5_4 + 1]
+        missing = set(net.state_dict()) - set(sd)
+        if missing:
+            raise TexpackError(f"{weights}: not a torchvision vgg19 state dict (missing {sorted(missing)[:3]})")
+        net.load_state_dict({k: v for k, v in sd.items() if k in net.state_dict()})
+        self.net = net.eval().requires_grad_(False)
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net((x - self.mean) / self.std)
+
+
+class Perceptual(nn.Module):
+    """L1 between pre-activation VGG19 features of output and truth (hidden texels greyed out)."""
+
+    def __init__(self, features: VGGFeatures) -> None:
+        super().__init__()
+        self.features = features
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        w = weight.expand_as(out)
+        # Hidden texels are set equal in both, so they add no distance.
+        out = out * w + target * (1 - w)
+        return F.l1_loss(self.features(out), self.features(target))
+
+
+def ragan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Discriminator: real more realistic than the average fake, fake less than the average real."""
+    ones, zeros = torch.ones_like(real_logits), torch.zeros_like(fake_logits)
+    return 0.5 * (
+        F.binary_cross_entropy_with_logits(real_logits - fake_logits.mean(), ones)
+        + F.binary_cross_entropy_with_logits(fake_logits - real_logits.mean(), zeros)
+    )
+
+
+def ragan_g_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Generator: the symmetric objective, so real images give gradients too."""
+    ones, zeros = torch.ones_like(fake_logits), torch.zeros_like(real_logits)
+    return 0.5 * (
+        F.binary_cross_entropy_with_logits(real_logits - fake_logits.mean(), zeros)
+        + F.binary_cross_entropy_with_logits(fake_logits - real_logits.mean(), ones)
+    )
+
+
+def feature_matching(real_feats: list[torch.Tensor], fake_feats: list[torch.Tensor]) -> torch.Tensor:
+    return sum(F.l1_loss(f, r.detach()) for r, f in zip(real_feats, fake_feats)) / max(1, len(real_feats))

@@ -1,0 +1,65 @@
+"""Quality measures shared by training's validation and ``benchmarks/quality.py``.
+
+PSNR is over the visible texels' RGB. Sharpness is the mean gradient magnitude of the
+output over the truth's (1.0: as much detail as the truth, below: blurrier); over a set it
+is the median, so a few flat textures do not swing it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def psnr(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """PSNR in dB of (H, W, 3) arrays in [0, 1] over texels where ``weight`` > 0."""
+    err = (out.astype(np.float64) - truth.astype(np.float64)) ** 2
+    if weight is not None:
+        vis = weight > 0
+        if not vis.any():
+            return float("nan")
+        mse = float(err[vis].mean())
+    else:
+        mse = float(err.mean())
+    return 99.0 if mse <= 1e-10 else 10 * math.log10(1.0 / mse)
+
+
+def gradient_energy(img: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """Mean gradient magnitude (forward differences, averaged over channels) over visible texels."""
+    x = img.astype(np.float64)
+    dx = x[:-1, 1:] - x[:-1, :-1]
+    dy = x[1:, :-1] - x[:-1, :-1]
+    mag = np.sqrt(dx**2 + dy**2).mean(axis=-1)
+    if weight is not None:
+        vis = (weight[:-1, :-1] > 0) & (weight[1:, :-1] > 0) & (weight[:-1, 1:] > 0)
+        return float(mag[vis].mean()) if vis.any() else float("nan")
+    return float(mag.mean())
+
+
+def sharpness(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None) -> float:
+    t = gradient_energy(truth, weight)
+    return float("nan") if not t > 1e-6 else gradient_energy(out, weight) / t
+
+
+def summarise(psnrs: list[float], sharps: list[float]) -> dict[str, float]:
+    p = [v for v in psnrs if not math.isnan(v)]
+    s = [v for v in sharps if not math.isnan(v)]
+    return {"psnr": float(np.mean(p)) if p else float("nan"), "sharpness": float(np.median(s)) if s else float("nan"), "n": len(p)}
+
+
+@torch.no_grad()
+def validate(net: nn.Module, pairs: list, device: torch.device) -> dict[str, float]:
+    """Run ``net`` on each validation pair and summarise PSNR and sharpness."""
+    was = net.training
+    net.eval()
+    ps, ss = [], []
+    for p in pairs:
+        x = torch.from_numpy(np.ascontiguousarray(p.lr.transpose(2, 0, 1)))[None].to(device)
+        y = net(x).float().clamp(0, 1)[0].permute(1, 2, 0).cpu().numpy()
+        ps.append(psnr(y, p.hr, p.weight))
+        ss.append(sharpness(y, p.hr, p.weight))
+    net.train(was)
+    return summarise(ps, ss)
