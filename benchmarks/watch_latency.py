@@ -26,7 +26,7 @@ from texpack.build import profile_for  # noqa: E402
 from texpack.emulators import find_dump_roots  # noqa: E402
 from texpack.imageio import encode_png  # noqa: E402
 from texpack.pipeline import BuildConfig, PackBuilder  # noqa: E402
-from texpack.synth import psx_pixels  # noqa: E402
+from examples.synth import psx_pixels  # noqa: E402
 from texpack.watcher import Watcher  # noqa: E402
 
 SIZES = [(16, 16), (32, 32), (64, 64), (32, 64), (64, 32)]

@@ -41,3 +41,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+def build_request(dump, out, **kw):
+    """A BuildRequest from flat keywords: pack settings go into its GameOptions."""
+    from dataclasses import fields
+
+    from texpack.build import BuildRequest
+    from texpack.session import GameOptions
+
+    game_keys = {f.name for f in fields(GameOptions)}
+    opts = GameOptions(**{k: v for k, v in kw.items() if k in game_keys})
+    return BuildRequest(dump=dump, out=out, options=opts, **{k: v for k, v in kw.items() if k not in game_keys})
+
+
+def run_build(dump, out, **kw):
+    from texpack.build import build
+
+    return build(build_request(dump, out, **kw))

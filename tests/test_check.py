@@ -4,11 +4,11 @@
 import numpy as np
 import pytest
 
-from texpack.build import BuildRequest, build
+
 from texpack.check import check
 from texpack.imageio import encode_png
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, build_request, run_build
 
 
 def png(w=8, h=8, rgba=(200, 100, 50, 255)) -> bytes:
@@ -25,7 +25,7 @@ def findings(results) -> dict[str, list[tuple[str, str]]]:
 
 @pytest.mark.parametrize("emu", ["gliden64", "rice", "duckstation"])
 def test_our_packs_pass(tmp_path, emu):
-    build(BuildRequest(EXAMPLES / emu, tmp_path, model="nearest"))
+    run_build(EXAMPLES / emu, tmp_path, model="nearest")
     target = "rice" if emu == "rice" else "gliden64"
     results = check(tmp_path, target, EXAMPLES / emu)
     assert results and all(r.files > 0 and not r.findings for r in results), [f.line() for r in results for f in r.findings]
@@ -63,7 +63,7 @@ def test_n64_rules(tmp_path):
     assert "only the first" in f["sub2/GAME#22222222#0#2_all.png"][0][1]
     assert not any(k.startswith((".hidden", "~!~")) for k in f)
     assert "cannot be read" in f["GAME#44444444#0#2_all.png"][0][1]
-    assert "4 pixels" in f["GAME#55555555#0#2_all.png"][0][1]
+    assert "4 texels" in f["GAME#55555555#0#2_all.png"][0][1]
     rice = findings(check(tmp_path, "rice"))
     assert "wildcard" in rice["GAME#$#2#1#ABCDEF01_ciByRGBA.png"][0][1]
 
@@ -133,7 +133,7 @@ def test_check_cli_exit_codes(tmp_path):
 
     from texpack.cli import main
 
-    build(BuildRequest(EXAMPLES / "duckstation", tmp_path / "ok", model="nearest"))
+    run_build(EXAMPLES / "duckstation", tmp_path / "ok", model="nearest")
     r = CliRunner().invoke(main, ["check", str(tmp_path / "ok")])
     assert r.exit_code == 0 and "0 errors" in r.output
     bad = tmp_path / "bad" / "hires_texture" / "GAME"

@@ -6,9 +6,10 @@ import torch
 from PIL import Image
 
 from texpack.alpha_modes import AlphaMode, SeamMode
-from texpack.models import DEFAULT_MODEL, find_model, load_model
+from texpack.models import DEFAULT_MODEL, find_model
+from texpack.models.load import load_model
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
-from texpack.errors import EngineError
+from texpack.errors import EngineError, UsageError
 from texpack.process import prepare, upscale_group
 
 from .conftest import DATA, EXAMPLES
@@ -123,7 +124,7 @@ def test_precision_auto():
     assert resolve_precision("auto", torch.device("cuda")) == "fp16"
     assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
     assert resolve_precision("auto", torch.device("mps")) == "fp32"
-    with pytest.raises(EngineError):
+    with pytest.raises(UsageError):
         resolve_precision("int8", torch.device("cpu"))
 
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from texpack.errors import ImageError, PackError
-from texpack.imageio import TMP_PREFIX, decode_rgba, encode_png, remove_stale_temps, write_atomic
+from texpack.atomic import TMP_PREFIX, remove_temps, write_atomic
+from texpack.imageio import decode_rgba, encode_png
 
 
 def png(im: Image.Image, **kw) -> bytes:
@@ -106,7 +107,7 @@ def test_atomic_write_and_temp_cleanup(tmp_path):
     assert p.read_bytes() == b"two"
     assert [q.name for q in p.parent.iterdir()] == ["x.png"]
     (p.parent / f"{TMP_PREFIX}123-y.png").write_bytes(b"partial")
-    assert remove_stale_temps(tmp_path) == 1
+    assert remove_temps(tmp_path) == 1
 
 
 def test_write_into_readonly_folder_is_a_pack_error(tmp_path):

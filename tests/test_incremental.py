@@ -15,14 +15,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from texpack import imageio
-from texpack.build import BuildRequest, build
+
 from texpack.cli import main
 from texpack.engine.base import ResampleUpscaler
 from texpack.engine.torch_engine import TorchUpscaler
 from texpack.imageio import encode_png
-from texpack.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
+from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, build_request, run_build
 from .packcheck import describe
 
 
@@ -47,21 +47,21 @@ def gl_dump(tmp_path, count=12, seed=0):
 
 def test_unchanged_rebuild_does_no_network_work(tmp_path, counted):
     gl_dump(tmp_path)
-    r1 = build(BuildRequest(tmp_path / "dump", tmp_path / "out"))[0]
+    r1 = run_build(tmp_path / "dump", tmp_path / "out")[0]
     assert counted["images"] > 0 and r1.counts()["built"] == 12
     counted["images"] = 0
-    r2 = build(BuildRequest(tmp_path / "dump", tmp_path / "out"))[0]
+    r2 = run_build(tmp_path / "dump", tmp_path / "out")[0]
     assert counted["images"] == 0 and r2.counts()["up-to-date"] == 12
 
 
 def test_rewritten_dump_with_same_pixels_is_not_redone(tmp_path, counted):
     folder = gl_dump(tmp_path)
-    build(BuildRequest(tmp_path / "dump", tmp_path / "out"))
+    run_build(tmp_path / "dump", tmp_path / "out")
     one = sorted(folder.iterdir())[0]
     px = imageio.load_rgba(one)
     one.write_bytes(encode_png(px, 9))  # new bytes and mtime, same pixels
     counted["images"] = 0
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out")[0]
     assert counted["images"] == 0 and r.counts()["up-to-date"] == 12
 
 
@@ -69,10 +69,10 @@ def test_profile_change_redoes_only_matching_textures(tmp_path, counted):
     gl_dump(tmp_path)
     prof = tmp_path / "p.yaml"
     prof.write_text("extends: defaults/gliden64\n")
-    build(BuildRequest(tmp_path / "dump", tmp_path / "out", profile=str(prof)))
+    run_build(tmp_path / "dump", tmp_path / "out", profile=str(prof))
     prof.write_text("extends: defaults/gliden64\nrules:\n  - match: {format: RGBA16}\n    seam: clamp\n")
     counted["images"] = 0
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", profile=str(prof)))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", profile=str(prof))[0]
     c = r.counts()
     n_rgba16 = sum(1 for o in r.outcomes if "#0#2_" in o.dump)
     assert n_rgba16 and c["built"] == n_rgba16 and c["up-to-date"] == 12 - n_rgba16
@@ -81,10 +81,10 @@ def test_profile_change_redoes_only_matching_textures(tmp_path, counted):
 
 def test_removed_and_skipped_dumps_leave_the_pack(tmp_path):
     folder = gl_dump(tmp_path)
-    build(BuildRequest(tmp_path / "dump", tmp_path / "out"))
+    run_build(tmp_path / "dump", tmp_path / "out")
     gone = sorted(folder.iterdir())[0]
     gone.unlink()
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out")[0]
     removed = [o for o in r.outcomes if o.status == "removed"]
     assert [o.dump for o in removed] == [gone.name]
     assert not (tmp_path / "out" / "hires_texture" / "GAME" / gone.name).exists()
@@ -92,13 +92,13 @@ def test_removed_and_skipped_dumps_leave_the_pack(tmp_path):
 
 def test_duplicates_upscaled_once_copied_for_n64_aliased_for_duckstation(tmp_path, counted):
     make_gliden64_dump(tmp_path / "n64", "GAME", SynthSpec(count=6, duplicates=2))
-    r = build(BuildRequest(tmp_path / "n64", tmp_path / "o1"))[0]
+    r = run_build(tmp_path / "n64", tmp_path / "o1")[0]
     assert r.counts()["copied"] == 2 and counted["images"] < 8 + 4  # 6 unique (+ graded alpha passes)
     make_duckstation_dump(tmp_path / "ps1", "SLUS-00001", SynthSpec(count=6, duplicates=2))
-    r = build(BuildRequest(tmp_path / "ps1", tmp_path / "o2"))[0]
+    r = run_build(tmp_path / "ps1", tmp_path / "o2")[0]
     assert r.counts()["aliased"] == 2
     # rebuilding keeps the aliases; removing the primary's dump promotes the alias
-    r = build(BuildRequest(tmp_path / "ps1", tmp_path / "o2"))[0]
+    r = run_build(tmp_path / "ps1", tmp_path / "o2")[0]
     assert r.counts()["up-to-date"] == 9
 
 
@@ -152,7 +152,7 @@ def test_hostile_and_odd_inputs(tmp_path):
         "Screenshot 2026 ünïcode.png": good,
     }
     dump_with(tmp_path, files)
-    r = build(BuildRequest(tmp_path, tmp_path / "out"))[0]
+    r = run_build(tmp_path, tmp_path / "out")[0]
     by = {o.dump.split("/")[-1] if "sub" not in o.dump else o.dump: o for o in r.outcomes}
     reasons = {k: (o.status, o.reason) for k, o in by.items()}
     assert reasons[T.format(2)] == ("failed", "empty file (0 bytes)")
@@ -178,7 +178,7 @@ def test_hostile_and_odd_inputs(tmp_path):
 
 def test_unicode_and_spaces_in_game_folder(tmp_path):
     make_gliden64_dump(tmp_path / "d", "ポケモン スタジアム 2", SynthSpec(count=3, duplicates=0))
-    r = build(BuildRequest(tmp_path / "d", tmp_path / "out", model="nearest"))[0]
+    r = run_build(tmp_path / "d", tmp_path / "out", model="nearest")[0]
     assert r.ok and r.counts()["built"] == 3
     assert len(list((tmp_path / "out" / "hires_texture" / "ポケモン スタジアム 2").iterdir())) == 3
 
@@ -186,15 +186,17 @@ def test_unicode_and_spaces_in_game_folder(tmp_path):
 def test_unreadable_file_is_named_and_the_rest_built(tmp_path, monkeypatch):
     folder = gl_dump(tmp_path, count=4)
     victim = sorted(folder.iterdir())[1]
-    real = Path.read_bytes
+    real = open
 
-    def read_bytes(self):
-        if self == victim:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real(self)
+    def fake_open(path, *a, **kw):
+        if Path(path) == victim:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *a, **kw)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="nearest"))[0]
+    import texpack.imageio
+
+    monkeypatch.setattr(texpack.imageio, "open", fake_open, raising=False)
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
     failed = r.failed
     assert len(failed) == 1 and failed[0].dump == victim.name and "Permission denied" in failed[0].reason
     assert r.counts()["built"] == 3
@@ -212,14 +214,14 @@ def test_disk_full_stops_cleanly_and_next_run_continues(tmp_path, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(imageio.os, "replace", full_replace)
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="nearest"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
     assert "No space left on device" in r.aborted
     game = tmp_path / "out" / "hires_texture" / "GAME"
     assert len(list(game.iterdir())) == 4 and not list(game.glob(imageio.TMP_PREFIX + "*"))
     for p in game.iterdir():
         imageio.load_rgba(p)
     monkeypatch.setattr(imageio.os, "replace", real_replace)
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="nearest"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
     assert r.ok and r.counts()["built"] == 6 and r.counts()["up-to-date"] == 4
 
 
@@ -238,13 +240,28 @@ def test_exit_codes(tmp_path):
 
 
 def test_paths_never_escape_the_pack(tmp_path):
-    from texpack import targets
     from texpack.errors import PackError
+    from texpack.pipeline.ledger import Ledger, rel_problem
+    from texpack.state import State
+    from texpack.targets import get_target
+
     for game in ("..", "a/../../b", "", "x\\y"):
         with pytest.raises(PackError):
-            targets.game_dir("duckstation", tmp_path, game)
-    with pytest.raises(PackError, match="outside the pack"):
-        targets.inside(tmp_path / "out", tmp_path / "out" / ".." / "evil.png")
+            get_target("duckstation").game_dir(tmp_path, game)
+    g = "textures/G/replacements"
+    for rel in (f"{g}/../../../evil.png", f"{g}/a\\b.png", f"{g}/", "/etc/passwd", f"{g}/./x.png", "elsewhere/x.png"):
+        assert rel_problem(rel, g), rel
+    assert rel_problem(f"{g}/ok.png", g) is None
+    # a folder inside the pack that is a link to somewhere else is refused too
+    (tmp_path / "out" / g).mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out" / g / "sub").symlink_to(tmp_path / "elsewhere")
+    st = State.open(tmp_path / "out")
+    try:
+        with pytest.raises(PackError, match="outside"):
+            Ledger(st, tmp_path / "out", g, "src").path(f"{g}/sub/x.png")
+    finally:
+        st.close()
 
 
 @pytest.mark.slow
@@ -280,11 +297,11 @@ def test_duckstation_aliases_follow_when_the_primary_dump_goes(tmp_path):
     other = encode_png(np.full((16, 16, 4), 99, np.uint8))
     folder = dump_with(tmp_path, {T.format(1): px, T.format(2): px, T.format(3): px, T.format(4): other})
     out = tmp_path / "out"
-    build(BuildRequest(tmp_path, out, model="nearest"))
+    run_build(tmp_path, out, model="nearest")
     cfg = out / "textures" / "SLUS-00001" / "config.yaml"
     assert set(yaml.safe_load(cfg.read_text())["Aliases"].values()) == {T.format(1)}
     (folder / T.format(1)).unlink()
-    r = build(BuildRequest(tmp_path, out, model="nearest"))[0]
+    r = run_build(tmp_path, out, model="nearest")[0]
     aliases = yaml.safe_load(cfg.read_text())["Aliases"]
     rep = out / "textures" / "SLUS-00001" / "replacements"
     assert aliases == {T.format(3)[:-4]: T.format(2)}
@@ -307,17 +324,17 @@ def test_existing_duckstation_config_is_kept(tmp_path):
         "# trailing comment\n"
         "ReplacementScaleLinearFilter: true\n"
     )
-    build(BuildRequest(tmp_path, tmp_path, model="nearest"))  # the pack goes into the data folder itself
+    run_build(tmp_path, tmp_path, model="nearest")  # the pack goes into the data folder itself
     text = cfg.read_text()
     data = yaml.safe_load(text)
     assert "# DuckStation's template comment" in text and "# trailing comment" in text
     assert data["DumpTexturePages"] is True and data["ReplacementScaleLinearFilter"] is True
     assert data["Aliases"] == {user_alias: "mine/custom.png", T.format(2)[:-4]: T.format(1)}
     (folder / T.format(2)).unlink()
-    build(BuildRequest(tmp_path, tmp_path, model="nearest"))
+    run_build(tmp_path, tmp_path, model="nearest")
     assert yaml.safe_load(cfg.read_text())["Aliases"] == {user_alias: "mine/custom.png"}
     cfg.write_text("Aliases: [unclosed\n")
-    r = build(BuildRequest(tmp_path, tmp_path, model="nearest"))[0]
+    r = run_build(tmp_path, tmp_path, model="nearest")[0]
     assert "config.yaml" in r.aborted and cfg.read_text() == "Aliases: [unclosed\n"
 
 
@@ -330,7 +347,7 @@ def test_modders_files_are_kept(tmp_path):
 
     Image.new("RGBA", (4, 4), (1, 2, 3, 255)).save(game / names[0])  # a hand-made replacement
     (game / names[1]).write_bytes(encode_png(np.zeros((4, 4, 4), np.uint8)))  # ours, from a killed run
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="nearest"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
     st = {o.dump: o.status for o in r.outcomes}
     assert st[names[0]] == "kept" and st[names[1]] == "built" and st[names[2]] == "built"
     assert imageio.load_rgba(game / names[0]).shape == (4, 4, 4)
@@ -339,16 +356,16 @@ def test_modders_files_are_kept(tmp_path):
     # a modder edits one of texpack's files: a later rebuild (even with new settings) keeps it
     edited = game / names[2]
     edited.write_bytes(encode_png(np.full((8, 8, 4), 9, np.uint8)))
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="bilinear")[0]
     st = {o.dump: o.status for o in r.outcomes}
     assert st[names[2]] == "kept" and st[names[1]] == "built"
     assert imageio.load_rgba(edited).shape == (8, 8, 4)
     # its dump goes away: the edited file still stays
     (folder / names[2]).unlink()
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear"))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="bilinear")[0]
     assert edited.exists() and {o.status for o in r.outcomes if o.dump == names[2]} == {"kept"}
 
     # --overwrite replaces what was kept
-    r = build(BuildRequest(tmp_path / "dump", tmp_path / "out", model="bilinear", overwrite=True))[0]
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="bilinear", overwrite=True)[0]
     assert {o.dump: o.status for o in r.outcomes}[names[0]] == "built"
     assert imageio.load_rgba(game / names[0]).shape != (4, 4, 4)

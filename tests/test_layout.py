@@ -5,7 +5,7 @@ import pytest
 from texpack.emulators import find_dump_roots
 from texpack.errors import LayoutError
 from texpack.scan import scan
-from texpack.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
+from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,9 @@ import torch
 from safetensors.torch import save_file
 
 from texpack.errors import ModelError
-from texpack.models import DEFAULT_MODEL, find_model, load_model, read_state_dict
+from texpack.models import DEFAULT_MODEL, find_model
+from texpack.models.load import load_model
+from texpack.models.safeload import read_state_dict
 from texpack.models.install import import_ncnn, install_from_ncnn_package
 from texpack.models.ncnn import read_ncnn
 

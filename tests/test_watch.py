@@ -11,13 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from texpack.build import profile_for
+from texpack.atomic import TMP_PREFIX
 from texpack.emulators import find_dump_roots
+from texpack.engine.pool import EnginePool
 from texpack.errors import ImageError
-from texpack.imageio import TMP_PREFIX, encode_png, load_rgba
-from texpack.pipeline import BuildConfig, PackBuilder
-from texpack.settle import Settler
-from texpack.watcher import Watcher, WatchOptions
+from texpack.imageio import encode_png, load_rgba
+from texpack.report import Status
+from texpack.session import GameOptions, open_game
+from texpack.watch.schedule import take_batch
+from texpack.watch.settle import Settled, Settler
+from texpack.watch.watcher import Watcher, WatchOptions
 
 NAME = "texupload-C16-{:016X}-256x256-0-0-16x16.png"
 
@@ -94,7 +97,7 @@ def test_check_is_injectable(tmp_path):
 
     def check(path):
         calls.append(path)
-        raise ImageError("x: not yet")
+        raise ImageError("x", "not yet")
 
     s = Settler(quiet=0.1, give_up=10, clock=clock, check=check)
     (tmp_path / "y.png").write_bytes(b"1")
@@ -108,21 +111,43 @@ def test_check_is_injectable(tmp_path):
 # -- real watchers ------------------------------------------------------------------------
 
 
+class Lanes:
+    """Opens each game's session into ``out`` with one shared engine pool, as the CLI does."""
+
+    def __init__(self, out: Path, model: str = "nearest", target: str | None = None):
+        self.out, self.pool = out, EnginePool()
+        self.options = GameOptions(model=model, target=target)
+        self.sessions = {}
+
+    def __call__(self, root):
+        s = open_game(root, self.out, self.options, self.pool)
+        self.sessions[root.game] = s
+        return s
+
+    def close(self):
+        for s in self.sessions.values():
+            s.close()
+
+
 class Running:
     def __init__(self, base: Path, polling=False, catch_up=True, model="nearest"):
         self.dumps = base / "textures" / "SLUS-00001" / "dumps"
         self.dumps.mkdir(parents=True, exist_ok=True)
         root = find_dump_roots(self.dumps)[0]
-        cfg = BuildConfig(base, "duckstation", root.game, profile_for(root, None), None, model, source=str(root.path))
-        self.builder = PackBuilder(cfg)
-        self.out = self.builder.game_dir
-        self.failures: list[tuple[str, str]] = []
-        self.watcher = Watcher(root, self.builder, WatchOptions(polling=polling, quiet=0.1), on_failure=lambda n, r: self.failures.append((n, r)))
+        self.lanes = Lanes(base, model)
+        self.outcomes = []
+        self.watcher = Watcher(self.dumps, self.lanes, options=WatchOptions(polling=polling, quiet=0.1), on_outcome=self.outcomes.append)
+        self.watcher.add(root)
+        self.out = self.lanes.sessions["SLUS-00001"].game_dir
         self.stop = threading.Event()
         started = threading.Event()
         self.thread = threading.Thread(target=self.watcher.run, args=(self.stop, catch_up, started))
         self.thread.start()
         assert started.wait(10)
+
+    @property
+    def failures(self):
+        return [(o.dump, o.reason) for o in self.outcomes if o.status is Status.FAILED]
 
     def wait_for(self, names, timeout=30.0):
         end = time.monotonic() + timeout
@@ -132,10 +157,16 @@ class Running:
             time.sleep(0.05)
         return False
 
+    def wait_until(self, cond, timeout=10.0):
+        end = time.monotonic() + timeout
+        while not cond() and time.monotonic() < end:
+            time.sleep(0.05)
+        return cond()
+
     def close(self):
         self.stop.set()
         self.thread.join(30)
-        self.builder.close()
+        self.lanes.close()
         assert not self.thread.is_alive()
 
 
@@ -179,10 +210,8 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
         first = (w.out / p.name).read_bytes()
         n_done = w.watcher.done
         p.write_bytes(encode_png(load_rgba(p), 9))  # rewritten, same pixels
-        end = time.monotonic() + 10
-        while w.watcher.up_to_date < 1 and time.monotonic() < end:
-            time.sleep(0.05)
-        assert w.watcher.done == n_done and w.watcher.up_to_date >= 1
+        assert w.wait_until(lambda: w.watcher.unchanged >= 1)
+        assert w.watcher.done == n_done
         assert (w.out / p.name).read_bytes() == first
         p.write_bytes(tex(2))  # changed pixels
         end = time.monotonic() + 10
@@ -207,8 +236,8 @@ def test_restart_resumes_without_redoing(tmp_path):
     w2 = Running(tmp_path)
     try:
         assert w2.wait_for(names)
-        time.sleep(0.3)
-        assert w2.watcher.done == 10 and w2.watcher.up_to_date == 10
+        assert w2.wait_until(lambda: w2.watcher.done + w2.watcher.unchanged == 20)
+        assert w2.watcher.done == 10 and w2.watcher.unchanged == 10
     finally:
         w2.close()
 
@@ -226,26 +255,28 @@ def test_newest_first_behind_a_backlog(tmp_path):
         new = dumps / NAME.format(999)
         new.write_bytes(tex(999))
         assert w.wait_for([new.name] + [NAME.format(i + 1) for i in range(150)], timeout=60)
-        order = [o.dump for o in w.watcher.outcomes if o.status == "built"]
+        order = [o.dump for o in w.outcomes if o.status is Status.BUILT]
         assert order.index(new.name) < 96  # within the first few batches, not after 150
     finally:
         w.close()
 
 
 def test_batches_take_the_newest_and_its_size(tmp_path):
-    from texpack.settle import Settled
-
-    w = Watcher.__new__(Watcher)
-    w.options = WatchOptions(batch=3)
-    w.roots = {}
-    w.ready = {}
+    ready = {}
     for i, (shape, mtime) in enumerate([((16, 16), 1), ((32, 32), 5), ((16, 16), 9), ((16, 16), 3), ((16, 16), 7), ((16, 16), 8)]):
         p = tmp_path / f"{i}.png"
-        w.ready[p] = Settled(p, shape, mtime)
-    batch = w._take_batch()
-    assert [s.mtime_ns for s in batch] == [9, 8, 7]
-    assert [s.mtime_ns for s in w._take_batch()] == [5]  # now the newest is the 32x32 one
-    assert [s.mtime_ns for s in w._take_batch()] == [3, 1]
+        ready[p] = Settled(p, shape, mtime)
+    lane = lambda p: "game"  # noqa: E731 - one game
+    assert [s.mtime_ns for s in take_batch(ready, lane, 3, 1 << 20)] == [9, 8, 7]
+    assert [s.mtime_ns for s in take_batch(ready, lane, 3, 1 << 20)] == [5]  # now the newest is the 32x32 one
+    assert [s.mtime_ns for s in take_batch(ready, lane, 3, 1 << 20)] == [3, 1]
+    assert take_batch(ready, lane, 3, 1 << 20) == []
+
+
+def test_batches_stay_within_one_game(tmp_path):
+    ready = {tmp_path / f"{g}{i}.png": Settled(tmp_path / f"{g}{i}.png", (16, 16), i * 2 + (g == "b")) for g in "ab" for i in range(3)}
+    batch = take_batch(ready, lambda p: p.name[0], 32, 1 << 20)
+    assert {s.path.name[0] for s in batch} == {"b"} and len(batch) == 3
 
 
 def test_error_in_one_file_never_stops_the_watcher(tmp_path):
@@ -254,12 +285,9 @@ def test_error_in_one_file_never_stops_the_watcher(tmp_path):
         (w.dumps / "notes.txt").write_text("not a texture")
         (w.dumps / NAME.format(3)).write_bytes(b"\x89PNG\r\n\x1a\nbroken")
         w.watcher.settler.give_up = 0.3
-        time.sleep(0.8)
         (w.dumps / NAME.format(4)).write_bytes(tex(4))
         assert w.wait_for([NAME.format(4)])
-        end = time.monotonic() + 10
-        while len(w.failures) < 2 and time.monotonic() < end:
-            time.sleep(0.05)
+        assert w.wait_until(lambda: len(w.failures) >= 2)
         names = {n for n, _ in w.failures}
         assert "notes.txt" in names and NAME.format(3) in names
     finally:
@@ -302,9 +330,9 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
     sub.mkdir(parents=True)
     (sub.parent / "png_all").mkdir()
     root = find_dump_roots(tmp_path / "texture_dump" / "GAME")[0]
-    cfg = BuildConfig(tmp_path / "out", "rice", "GAME", profile_for(root, None), None, "nearest", source=str(root.path))
-    builder = PackBuilder(cfg)
-    watcher = Watcher(root, builder, WatchOptions(quiet=0.1))
+    lanes = Lanes(tmp_path / "out", target="rice")
+    watcher = Watcher(root.path, lanes, options=WatchOptions(quiet=0.1))
+    watcher.add(root)
     stop, started = threading.Event(), threading.Event()
     th = threading.Thread(target=watcher.run, args=(stop, True, started))
     th.start()
@@ -329,35 +357,29 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
     finally:
         stop.set()
         th.join(30)
-        builder.close()
+        lanes.close()
 
 
 def test_batches_are_capped_by_pixels(tmp_path):
-    from texpack.settle import Settled
+    ready = {tmp_path / f"{i}.png": Settled(tmp_path / f"{i}.png", (256, 256), i) for i in range(10)}
+    assert [s.mtime_ns for s in take_batch(ready, lambda p: 0, 32, 3 * 256 * 256)] == [9, 8, 7]
 
-    w = Watcher.__new__(Watcher)
-    w.options = WatchOptions(batch=32, batch_pixels=3 * 256 * 256)
-    w.roots = {}
-    w.ready = {tmp_path / f"{i}.png": Settled(tmp_path / f"{i}.png", (256, 256), i) for i in range(10)}
-    assert [s.mtime_ns for s in w._take_batch()] == [9, 8, 7]
+
+def run_watcher(w: Watcher):
+    stop, started = threading.Event(), threading.Event()
+    th = threading.Thread(target=w.run, args=(stop, True, started))
+    th.start()
+    assert started.wait(10)
+    return stop, th
 
 
 def test_games_are_picked_up_as_their_folders_appear(tmp_path):
     top = tmp_path / "textures"
     top.mkdir()
-    built: dict[str, PackBuilder] = {}
-
-    def make_builder(root):
-        cfg = BuildConfig(tmp_path, "duckstation", root.game, profile_for(root, None), None, "nearest", source=str(root.path))
-        built[root.game] = PackBuilder(cfg)
-        return built[root.game]
-
-    w = Watcher(None, None, WatchOptions(quiet=0.1), top=top, make_builder=make_builder)
-    stop, started = threading.Event(), threading.Event()
-    th = threading.Thread(target=w.run, args=(stop, True, started))
-    th.start()
+    lanes = Lanes(tmp_path)
+    w = Watcher(top, lanes, options=WatchOptions(quiet=0.1))
+    stop, th = run_watcher(w)
     try:
-        assert started.wait(10)
         (top / "stray.png").write_bytes(b"not in a game folder")
         for serial in ("SLUS-00001", "SCES-00002"):
             d = top / serial / "dumps"
@@ -368,9 +390,60 @@ def test_games_are_picked_up_as_their_folders_appear(tmp_path):
         while not all(o.exists() for o in outs) and time.monotonic() < end:
             time.sleep(0.05)
         assert all(o.exists() for o in outs)
-        assert set(built) == {"SLUS-00001", "SCES-00002"} and w.failed == 0
+        assert set(lanes.sessions) == {"SLUS-00001", "SCES-00002"} and w.failed == 0
+        # one engine pool for every game: the resampler was made once
+        assert len(lanes.pool._engines) == 1
     finally:
         stop.set()
         th.join(30)
-        for b in built.values():
-            b.close()
+        lanes.close()
+
+
+def test_a_deleted_and_recreated_folder_is_watched_again(tmp_path):
+    import shutil
+
+    top = tmp_path / "textures"
+    (top / "SLUS-00001" / "dumps").mkdir(parents=True)
+    lanes = Lanes(tmp_path / "out")
+    w = Watcher(top, lanes, options=WatchOptions(quiet=0.1))
+    stop, th = run_watcher(w)
+    try:
+        shutil.rmtree(top)
+        end = time.monotonic() + 10
+        while "gone" not in w.note and time.monotonic() < end:
+            time.sleep(0.05)
+        assert "gone" in w.note
+        d = top / "SLUS-00001" / "dumps"
+        d.mkdir(parents=True)
+        end = time.monotonic() + 10
+        while w.note and time.monotonic() < end:
+            time.sleep(0.05)
+        (d / NAME.format(2)).write_bytes(tex(2))
+        out = tmp_path / "out" / "textures" / "SLUS-00001" / "replacements" / NAME.format(2)
+        end = time.monotonic() + 20
+        while not out.exists() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert out.exists()
+    finally:
+        stop.set()
+        th.join(30)
+        lanes.close()
+
+
+def test_state_folder_and_own_output_never_reach_the_settler(tmp_path):
+    """The pack lies under the watched folder (DuckStation's textures/): its files and the
+    .texpack state are filtered out by the event source."""
+    w = Running(tmp_path)
+    try:
+        (w.dumps / NAME.format(9)).write_bytes(tex(9))
+        assert w.wait_for([NAME.format(9)])
+        seen = []
+        w.watcher.settler.touch = seen.append  # from now on, record what would be settled
+        (w.out / "texupload-C16-0000000000000009-256x256-0-0-16x16.png").write_bytes(tex(3))
+        state_dir = w.out.parent.parent.parent / ".texpack"
+        (state_dir / "probe").write_bytes(b"x") if state_dir.is_dir() else None
+        (w.dumps / NAME.format(10)).write_bytes(tex(10))
+        assert w.wait_until(lambda: any(p.name == NAME.format(10) for p in seen))
+        assert all(p.parent == w.dumps for p in seen), seen
+    finally:
+        w.close()

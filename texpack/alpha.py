@@ -37,8 +37,11 @@ def transparent_mask(rgba: np.ndarray, mode: AlphaMode) -> np.ndarray:
         return a < 128
     if mode is AlphaMode.TERNARY:
         return (a == 0) & (rgba[..., :3].max(axis=-1) == 0)
-    if mode in (AlphaMode.GRADED, AlphaMode.LEVELS):
+    if mode is AlphaMode.GRADED:
         return a == 0
+    # LEVELS (DuckStation vram-write): alpha is the STP bit copied into VRAM and every
+    # texel is drawn, so alpha 0 texels keep their own colour (docs/formats/ps1.md
+    # "Alpha in replacements").
     return np.zeros(a.shape, bool)
 
 

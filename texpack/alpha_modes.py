@@ -17,7 +17,7 @@ class AlphaMode(str, Enum):
     TERNARY = "ternary"  # 0 / 0x8F / 255 with exact (0,0,0,0) (DuckStation ST modes)
     GRADED = "graded"  # upscale alpha with the network (N64 IA8/IA16/RGBA32)
     INTENSITY = "intensity"  # alpha = intensity of the upscaled image (N64 I4/I8)
-    LEVELS = "levels"  # snap to the alpha levels present in the dump (vram-write)
+    LEVELS = "levels"  # keep the dump's alpha levels and every texel's colour (vram-write: alpha is the STP bit)
     OPAQUE = "opaque"  # alpha 255 everywhere
 
 

@@ -57,7 +57,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
         fsync_dir(path.parent)
     except OSError as e:
         _discard(tmp)
-        raise PackError(f"{path.name}: cannot write ({e.strerror or e})") from e
+        raise PackError(path.name, f"cannot write ({e.strerror or e})") from e
     except BaseException:
         _discard(tmp)
         raise
@@ -73,3 +73,23 @@ def _discard(tmp: Path) -> None:
         tmp.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def remove_temps(folder: Path) -> int:
+    """Delete temp files a killed run left in ``folder``; returns how many.
+
+    Call it only while holding the pack's lock (:class:`texpack.state.PackLock`): then no
+    other run can own a temp file there.
+    """
+    n = 0
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    for p in folder.rglob(TMP_PREFIX + "*"):
+        try:
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                n += 1
+        except OSError:
+            pass
+    return n

@@ -2,103 +2,113 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from texpack.distribute import write_zip
-from texpack.hts import write_hts
-from texpack.emulators import DumpRoot, find_dump_roots, get_emulator
-from texpack.engine.torch_engine import EngineOptions
-from texpack.errors import LayoutError, PackError
-from texpack.pipeline import BuildAborted, BuildConfig, PackBuilder, output_rels
-from texpack.profile import Profile, default_profile_for, find_profile, load_profile
-from texpack.report import Outcome, Report, write_reports
+from texpack.emulators import DumpRoot, find_dump_roots
+from texpack.engine.pool import EnginePool
+from texpack.errors import LayoutError, PackError, ProfileError, StateError, TexpackError, UsageError
+from texpack.pipeline.execute import BuildAborted
+from texpack.pipeline.ledger import output_rels
+from texpack.progress import NO_PROGRESS, ProgressSink
+from texpack.report import Outcome, Report, Status, write_reports
 from texpack.scan import scan
-from texpack.targets import FAMILY, TARGETS
+from texpack.session import GameOptions, GameSession, open_game
+from texpack.targets.gliden64_cache import GLideN64Settings, write_htc, write_hts
 
 REPORT_NAME = "texpack-report.json"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BuildRequest:
     dump: Path
     out: Path
     emulator: str | None = None
     game: str | None = None
-    target: str | None = None
-    profile: str | None = None
-    scale: int | None = None
-    model: str | None = None
-    engine: EngineOptions = EngineOptions()
-    dry_run: bool = False
-    keep_going: bool = True
+    options: GameOptions = GameOptions()
     zip_dir: Path | None = None  # also write <target>-<game>.zip here
-    overwrite: bool = False
-    hts: bool = False  # also write GLideN64's single-file storage into <out>/cache/
+    gliden64_cache: bool = False  # also write GLideN64's .hts and .htc into <out>/cache/
+    gliden64: GLideN64Settings = field(default_factory=GLideN64Settings)
 
 
-def target_for(root: DumpRoot, target: str | None) -> str:
-    t = target or root.emulator
-    if t not in TARGETS:
-        raise LayoutError(f"unknown target {t!r} (known: {', '.join(TARGETS)})")
-    if FAMILY[t] != get_emulator(root.emulator).family:
-        raise LayoutError(f"{root.emulator} dumps cannot become a {t} pack")
-    return t
+def _extras(session: GameSession, req: BuildRequest, report: Report) -> None:
+    out, game, target = Path(req.out), session.root.game, session.target
+    if req.gliden64_cache and target.id == "gliden64":
+        for writer, ext in ((write_hts, "hts"), (write_htc, "htc")):
+            dest = out / "cache" / f"{game}_HIRESTEXTURES.{ext}"
+            n, skipped = writer(session.game_dir, game, dest, req.gliden64)
+            report.extra_files.append(str(dest))
+            report.notes += [f"{dest.name}: {s}" for s in skipped]
+        report.notes += [f"GLideN64 settings for these caches: {line}" for line in req.gliden64.instructions()]
+    if req.zip_dir is not None and session.state is not None:
+        dest = Path(req.zip_dir) / f"{target.id}-{game}.zip"
+        report.extra_files.append(str(write_zip(target, out, game, dest, session.state)))
 
 
-def profile_for(root: DumpRoot, name: str | None) -> Profile:
-    path = find_profile(name) if name else default_profile_for(root.emulator, root.game)
-    return load_profile(path)
-
-
-def build_root(root: DumpRoot, req: BuildRequest, on_event: Callable[[str, int], None] | None = None) -> Report:
-    target = target_for(root, req.target)
-    profile = profile_for(root, req.profile)
-    if req.scale is not None:
-        profile = replace(profile, scale_lines=())  # the override replaces every profile scale
-    else:
-        profile.check_target(target)
-    cfg = BuildConfig(req.out, target, root.game, profile, req.scale, req.model, req.engine, req.dry_run, req.keep_going, str(root.path.resolve()), req.overwrite)
-    scale = req.scale or profile.base.scale
-    report = Report(root.emulator, target, root.game, str(req.out), scale)
-    found = scan(root)
-    report.outcomes += [Outcome(p.rel, "failed", reason=p.line()[len(p.rel) + 2 :]) for p in found.problems]
-    builder = PackBuilder(cfg, on_event)
+def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: ProgressSink = NO_PROGRESS) -> Report:
+    opts = req.options
+    report = Report(root.emulator, opts.target or root.emulator, root.game, str(req.out), opts.scale or 0)
     try:
-        outcomes = builder.process(found.items)
+        session = open_game(root, req.out, opts, pool)
+    except (ProfileError, UsageError, StateError):
+        raise
+    except (LayoutError, PackError) as e:
+        report.aborted = str(e)  # this game cannot be built; the others still can
+        return report
+    report.target, report.scale = session.target.id, opts.scale or session.profile.base.scale
+    found = scan(root)
+    report.outcomes += [Outcome(p.rel, Status.FAILED, reason=p.message()) for p in found.problems]
+    report.outcomes += [Outcome(s.rel, Status.SKIPPED, reason=s.reason) for s in found.skipped]
+    try:
+        outcomes = session.process(found.items, progress)
         report.outcomes += outcomes
-        if not req.dry_run:
-            report.outcomes += builder.remove_stale(output_rels(outcomes))
-            builder.write_config()
-            if req.hts and target == "gliden64":
-                dest = Path(req.out) / "cache" / f"{root.game}_HIRESTEXTURES.hts"
-                write_hts(builder.game_dir, root.game, dest)
-                report.extra_files.append(str(dest))
-            if req.zip_dir is not None:
-                name = f"{target}-{root.game}.zip"
-                report.extra_files.append(str(write_zip(target, Path(req.out), root.game, Path(req.zip_dir) / name)))
+        if not opts.dry_run:
+            report.outcomes += session.remove_stale(output_rels(outcomes))
     except BuildAborted as e:
         report.outcomes += e.outcomes
-        report.aborted = str(e)
+        report.aborted, report.fatal = str(e), True
     except PackError as e:
-        report.aborted = str(e)
+        report.aborted, report.fatal = str(e), True
+    try:
+        if not opts.dry_run and not report.aborted:
+            report.notes += session.finish()
+            _extras(session, req, report)
+    except PackError as e:
+        report.aborted = str(e)  # a config.yaml that cannot be edited, an archive that cannot be written
     finally:
-        builder.close()
+        session.close()
     return report
 
 
-def build(req: BuildRequest, on_event: Callable[[str, int], None] | None = None) -> list[Report]:
-    roots = find_dump_roots(req.dump, req.emulator, req.game)
+def build(req: BuildRequest, progress: ProgressSink = NO_PROGRESS, pool: EnginePool | None = None) -> list[Report]:
+    """Build every game under ``req.dump``; one report per game, written to the pack's report file.
+
+    Usage problems (unknown model or target, a bad profile, a locked pack) raise before
+    any work; a game whose folder or pack cannot be used gets a report saying so, and the
+    other games are built.
+    """
+    roots = find_dump_roots(Path(req.dump).resolve(), req.emulator, req.game)
+    out = Path(req.out).resolve()
+    for root in roots:
+        try:
+            out.relative_to(Path(root.path).resolve())
+        except ValueError:
+            continue
+        raise UsageError(f"--out {req.out} lies inside the dump folder {root.path}: the pack would be read back as dumps")
+    pool = pool or EnginePool(req.options.engine)
     reports = []
     for root in roots:
-        reports.append(build_root(root, req, on_event))
-        if reports[-1].aborted:
-            break
-    if not req.dry_run:
+        reports.append(build_root(root, req, pool, progress))
+        if reports[-1].fatal:
+            break  # the disk is full or read-only: the next games would fail the same way
+    if not req.options.dry_run:
         try:
             write_reports(reports, Path(req.out) / REPORT_NAME)
         except PackError as e:
             if reports and not reports[-1].aborted:
                 reports[-1].aborted = f"cannot write the report ({e})"
     return reports
+
+
+__all__ = ["BuildRequest", "REPORT_NAME", "build", "build_root", "TexpackError"]

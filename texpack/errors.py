@@ -1,4 +1,8 @@
-"""One error hierarchy for the whole library; the CLI turns these into one-line messages."""
+"""One error hierarchy for the whole library; the CLI turns these into one-line messages.
+
+Errors about one file carry the file's name and the reason separately (``name``,
+``reason``), so a report can show the reason beside the file without parsing the message.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,20 @@ class TexpackError(Exception):
     """Base of every error texpack raises on purpose."""
 
 
+class FileError(TexpackError):
+    """Something wrong with one named file: ``str(e)`` is ``"<name>: <reason>"``."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name}: {reason}")
+
+
 class DumpNameError(TexpackError, ValueError):
     """A file name that does not follow the emulator's grammar.
 
-    ``suggestion`` holds a corrected name when one can be offered (for example a
-    zero-padded DuckStation ``vram-write`` name); several are joined by `` or ``.
+    ``suggestions`` holds corrected names when they can be offered (for example a
+    zero-padded DuckStation ``vram-write`` name).
     """
 
     def __init__(self, name: str, reason: str, suggestions: tuple[str, ...] = ()) -> None:
@@ -24,7 +37,7 @@ class DumpNameError(TexpackError, ValueError):
         super().__init__(msg)
 
 
-class ImageError(TexpackError):
+class ImageError(FileError):
     """A dump file that cannot be decoded into an RGBA image."""
 
 
@@ -41,7 +54,12 @@ class LayoutError(TexpackError):
     """A dump folder whose emulator or game cannot be told from its layout."""
 
 
-class ModelError(TexpackError):
+class UsageError(TexpackError):
+    """A request that cannot work at all (unknown model, no such device, a scale the
+    target cannot load): refused before any work starts."""
+
+
+class ModelError(UsageError):
     """A model file that cannot be loaded, recognised or verified."""
 
 
@@ -49,5 +67,9 @@ class EngineError(TexpackError):
     """The upscaling engine failed on a texture."""
 
 
-class PackError(TexpackError):
+class PackError(FileError):
     """Writing the pack failed (disk full, read-only, a path outside the pack)."""
+
+
+class StateError(TexpackError):
+    """The build state cannot be used (corrupt, unreadable, locked by another run)."""

@@ -1,14 +1,18 @@
-"""Decoding dumps to RGBA8 arrays and writing PNGs atomically.
+"""Decoding dumps to RGBA8 arrays, and encoding PNGs.
 
-Every PNG type is expanded the way the loaders expand it (specs/n64-formats.md §2.1
-``TxImage::readPNG``): palette and grey become RGB, tRNS becomes alpha, 16-bit channels
-keep their high byte.
+Every PNG type is expanded the way the loaders expand it (GLideN64's ``TxImage::readPNG``):
+palette and grey become RGB, tRNS becomes alpha, 16-bit channels keep their high byte.
+
+Only regular files are read (a FIFO would block forever, a link to ``/dev/zero`` would
+never end), and never more bytes than the largest dump can take: the header's size is
+checked before the rest is read.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import stat
 import struct
 import warnings
 import zlib
@@ -17,45 +21,84 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from texpack.errors import ImageError, PackError
+from texpack.atomic import TMP_PREFIX  # noqa: F401 - temp names are skipped where dumps are listed
+from texpack.errors import ImageError
 
 # Dumps are at most 4096x4096 (GLideN64's cap); anything larger is treated as hostile.
 MAX_PIXELS = 4096 * 4096
+# A 4096x4096 RGBA PNG of noise stored without compression, plus headroom.
+MAX_FILE_BYTES = MAX_PIXELS * 4 + (4 << 20)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _BMP_MAGIC = b"BM"
-TMP_PREFIX = ".texpack-tmp-"
 MARKER = b"Software\x00texpack"  # tEXt chunk in every PNG written, to tell ours from a modder's
 
 
 def decode_rgba(data: bytes, name: str) -> np.ndarray:
     """Decode PNG or BMP bytes into an ``(H, W, 4)`` uint8 array, or raise :class:`ImageError`."""
     if not data:
-        raise ImageError(f"{name}: empty file (0 bytes)")
+        raise ImageError(name, "empty file (0 bytes)")
     if not (data.startswith(_PNG_MAGIC) or data.startswith(_BMP_MAGIC)):
-        raise ImageError(f"{name}: not a PNG or BMP image")
+        raise ImageError(name, "not a PNG or BMP image")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data))
             w, h = im.size
             if w * h > MAX_PIXELS or w > 16384 or h > 16384:
-                raise ImageError(f"{name}: declared size {w}x{h} is larger than any dump (decompression bomb?)")
+                raise ImageError(name, f"declared size {w}x{h} is larger than any dump (decompression bomb?)")
             if w < 1 or h < 1:
-                raise ImageError(f"{name}: empty image {w}x{h}")
+                raise ImageError(name, f"empty image {w}x{h}")
             im.load()
-            return _to_rgba(im)
+            return _to_rgba(im, name)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(f"{name}: decompression bomb ({e})") from e
+        raise ImageError(name, "decompression bomb (more pixels than any dump)") from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         reason = str(e) or type(e).__name__
         if "truncated" in reason.lower() or isinstance(e, EOFError):
             reason = "truncated image data"
-        raise ImageError(f"{name}: cannot decode ({reason})") from e
+        # Pillow's messages can name an in-memory object; the file name is what helps.
+        reason = reason.replace(repr(io.BytesIO), "").split(" <_io.")[0]
+        raise ImageError(name, f"cannot decode ({reason})") from e
 
 
-def _to_rgba(im: Image.Image) -> np.ndarray:
+def regular_file_size(path: Path) -> int:
+    """The size of ``path`` if it is a regular file (links followed), else :class:`ImageError`."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise ImageError(path.name, f"cannot read ({e.strerror or e})") from e
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file"
+        raise ImageError(path.name, f"{kind}, not an image file; skipped")
+    return st.st_size
+
+
+def read_image_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a dump file, refusing special files and anything larger than ``limit``.
+
+    The first bytes are checked (PNG/BMP signature, PNG header size) before the rest is read.
+    """
+    path = Path(path)
+    size = regular_file_size(path)
+    if size > limit:
+        raise ImageError(path.name, f"{size} bytes is larger than any dump ({limit} at most)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(33)
+            if head and not (head.startswith(_PNG_MAGIC) or head.startswith(_BMP_MAGIC)):
+                raise ImageError(path.name, "not a PNG or BMP image")
+            if head.startswith(_PNG_MAGIC) and len(head) >= 24:
+                w, h = struct.unpack(">II", head[16:24])
+                if w * h > MAX_PIXELS:
+                    raise ImageError(path.name, f"declared size {w}x{h} is larger than any dump (decompression bomb?)")
+            return head + f.read(limit + 1 - len(head))
+    except OSError as e:
+        raise ImageError(path.name, f"cannot read ({e.strerror or e})") from e
+
+
+def _to_rgba(im: Image.Image, name: str) -> np.ndarray:
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit grey: keep the high byte (libpng's strip_16), not Pillow's clamp.
@@ -73,16 +116,13 @@ def _to_rgba(im: Image.Image) -> np.ndarray:
         return np.array(im.convert("RGBA"), dtype=np.uint8)
     if mode.startswith(("RGB", "LA", "L")):
         return np.array(im.convert("RGBA"), dtype=np.uint8)
-    raise ImageError(f"unsupported image mode {mode}")
+    raise ImageError(name, f"unsupported image mode {mode}")
 
 
 def load_rgba(path: Path) -> np.ndarray:
     """Read and decode one dump file; every failure is an :class:`ImageError` naming it."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise ImageError(f"{path.name}: cannot read ({e.strerror or e})") from e
-    return decode_rgba(data, path.name)
+    path = Path(path)
+    return decode_rgba(read_image_bytes(path), path.name)
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -112,45 +152,10 @@ def encode_png(rgba: np.ndarray, compress_level: int = 1) -> bytes:
 def made_by_texpack(path: Path) -> bool:
     """True when ``path`` is a PNG texpack wrote (its tEXt marker follows the header)."""
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
         with open(path, "rb") as f:
             head = f.read(64)
     except OSError:
         return False
     return head.startswith(_PNG_MAGIC) and b"tEXt" + MARKER in head
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file and a rename, so ``path`` is never partial.
-
-    The temp name starts with ``.``, which both GLideN64 and Rice skip while scanning
-    (specs/n64-formats.md §2.1, §2.2). Disk-full and permission errors become :class:`PackError`.
-    """
-    path = Path(path)
-    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise PackError(f"{path.name}: cannot write ({e.strerror or e})") from e
-
-
-def remove_stale_temps(folder: Path) -> int:
-    """Delete temp files a killed run left behind; returns how many."""
-    n = 0
-    if not folder.is_dir():
-        return 0
-    for p in folder.rglob(TMP_PREFIX + "*"):
-        try:
-            p.unlink()
-            n += 1
-        except OSError:
-            pass
-    return n

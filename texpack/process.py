@@ -20,7 +20,7 @@ from texpack.engine.base import Upscaler
 
 PAD = 8  # LR texels of seam context on each side of textures 32 px and larger
 SMALL_PAD = 4  # smaller textures: 8 px would more than double the network's work
-PIPELINE_VERSION = "3"  # bump when the output of the same input and settings changes
+PIPELINE_VERSION = "4"  # bump when the output of the same input and settings changes
 
 
 @dataclass(frozen=True, slots=True)

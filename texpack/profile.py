@@ -12,16 +12,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from texpack import yamlsafe
 from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.emulators.n64names import FMT_NAMES, SIZ_BITS, N64Name
 from texpack.emulators.psxnames import MODES, PsxTextureName, VramWriteName
 from texpack.errors import ProfileError
+from texpack.models.catalog import DEFAULT_MODEL
 from texpack.resources import data_dir
-from texpack.schema import Bool, Ctx, Enum, Int, List, Map, OneOrMany, Range, Str
+from texpack.schema import Bool, Ctx, Enum, Float, Int, List, Map, OneOrMany, Range, Str
 
 EMULATOR_IDS = ("gliden64", "rice", "duckstation")
+MAX_PROFILE_BYTES = 1 << 20
 N64_FORMATS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
 PS1_MODES = MODES + ("vram-write",)
 PS1_TYPES = ("texupload", "texpage", "vram-write")
@@ -34,6 +35,7 @@ _SETTINGS = {
     "alpha": Enum(ALPHA_VALUES, "alpha handling; auto follows the texture's format"),
     "seam": Enum(SEAM_VALUES, "edge padding before upscaling; auto wraps textures that tile"),
     "color_fix": Bool("shift the upscaled colours so their average matches the dump's"),
+    "detail": Float(0.0, 1.0, "0 faithful .. 1 sharp: blends the model with its sharp partner (texture models)"),
 }
 MATCH = Map(
     {
@@ -66,12 +68,14 @@ class Settings:
     """What to do with one texture, after every rule has been applied."""
 
     skip: bool = False
-    model: str = "realesr-animevideov3-x4"
+    model: str = DEFAULT_MODEL
     scale: int = 4
     alpha: AlphaMode = AlphaMode.AUTO
     seam: SeamMode = SeamMode.AUTO
     color_fix: bool = False
-    rules: tuple[str, ...] = ()
+    detail: float = 0.0
+    rules: tuple[str, ...] = ()  # labels of the rules that applied, in order
+    notes: tuple[str, ...] = ()  # what the pack target changed (a capped scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +83,6 @@ class Rule:
     label: str
     match: dict[str, Any]
     set: dict[str, Any]
-    source: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,6 @@ class Profile:
     base: Settings = field(default_factory=Settings)
     rules: tuple[Rule, ...] = ()
     emulator: str | None = None
-    game: str | None = None
     scale_lines: tuple[tuple[str, int], ...] = ()  # (key path, line) of every scale setting
 
     def settings_for(self, name: str, key: Any, width: int, height: int) -> Settings:
@@ -99,28 +100,15 @@ class Profile:
                 s = replace(s, **rule.set, rules=s.rules + (rule.label,))
         return s
 
-    def check_target(self, target: str) -> None:
-        """Target-specific rules on scales.
-
-        Rice needs powers of two (n64 §2.2 FindScaleFactor); DuckStation redraws a texture
-        page at the largest scale among its replacements, so a game gets one scale (ps1 §3.3).
-        """
-        problems = []
-        if target == "rice":
-            problems = [f"{p}: must be a power of two for rice (line {ln})" for p, ln, v in self._scales() if v & (v - 1)]
-        elif target == "duckstation":
-            base = self.base.scale
-            problems = [
-                f"{p}: must equal the pack scale {base} for duckstation, which uses one scale per game (line {ln})"
-                for p, ln, v in self._scales()[1:]
-                if v != base
-            ]
-        if problems:
-            raise ProfileError(self.source, problems)
-
-    def _scales(self) -> list[tuple[str, int, int]]:
+    def scales(self) -> list[tuple[str, int, int]]:
+        """(key path, line, value) of the base scale and of every rule that sets one."""
         vals = [self.base.scale] + [r.set["scale"] for r in self.rules if "scale" in r.set]
         return [(p, ln, v) for (p, ln), v in zip(self.scale_lines, vals)]
+
+    def without_scales(self) -> Profile:
+        """The profile with every scale setting dropped (a ``--scale`` override replaces them)."""
+        rules = tuple(Rule(r.label, r.match, {k: v for k, v in r.set.items() if k != "scale"}) for r in self.rules)
+        return replace(self, rules=rules, scale_lines=self.scale_lines[:1])
 
 
 def _key_fields(key: Any) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
@@ -180,13 +168,16 @@ def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
     if path.resolve() in _seen:
         raise ProfileError(src, ["extends: profiles extend each other in a loop"])
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise ProfileError(src, [f"{len(raw)} bytes is more than any profile needs ({MAX_PROFILE_BYTES} at most)"])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ProfileError(src, [f"cannot read ({e})"]) from e
     try:
-        node = yaml.compose(text)
-    except yaml.YAMLError as e:
-        raise ProfileError(src, [f"not valid YAML: {str(e).splitlines()[0]}"]) from e
+        node = yamlsafe.compose(text, src)
+    except yamlsafe.YamlError as e:
+        raise ProfileError(src, [str(e).split(": ", 1)[-1]]) from e
     ctx = Ctx()
     data = TOP.check(node, "", ctx) if node is not None else {}
     if data is None:
@@ -210,17 +201,10 @@ def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
             continue
         label = r.get("name", f"{path.stem}:rules[{i}]")
         sets = {k: _to_setting(k, v) for k, v in r.items() if k in _SETTINGS or k == "skip"}
-        rules.append(Rule(label, r.get("match", {}), sets, src, ctx.lines.get(f"rules[{i}]", 0)))
+        rules.append(Rule(label, r.get("match", {}), sets))
         if "scale" in r:
             scale_lines.append((f"rules[{i}].scale", ctx.lines[f"rules[{i}].scale"]))
-    return Profile(
-        src,
-        base,
-        tuple(rules),
-        data.get("emulator", parent.emulator if parent else None),
-        data.get("game", parent.game if parent else None),
-        tuple(scale_lines),
-    )
+    return Profile(src, base, tuple(rules), data.get("emulator", parent.emulator if parent else None), tuple(scale_lines))
 
 
 def default_profile_for(emulator: str, game: str) -> Path:

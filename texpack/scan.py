@@ -1,7 +1,9 @@
-"""Scanning a game's dump folder into parsed items and named problems."""
+"""Scanning a game's dump folder into parsed items, named problems and skipped entries."""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,22 +28,35 @@ class DumpItem:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """A file whose name the emulator's grammar does not accept."""
+
     rel: str
     reason: str
     suggestions: tuple[str, ...] = ()
 
-    def line(self) -> str:
-        s = f"{self.rel}: {self.reason}"
+    def message(self) -> str:
+        s = self.reason
         if self.suggestions:
             s += "; rename to " + " or ".join(self.suggestions)
         return s
 
+    def line(self) -> str:
+        return f"{self.rel}: {self.message()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An entry that is not a dump file at all (a FIFO, a device, a folder too deep)."""
+
+    rel: str
+    reason: str
+
 
 @dataclass(slots=True)
 class ScanResult:
-    root: DumpRoot
     items: list[DumpItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def group_label(key: TextureName) -> str:
@@ -49,8 +64,15 @@ def group_label(key: TextureName) -> str:
     return key.label if isinstance(key, N64Name) else key.mode
 
 
+def _rel(root: DumpRoot, path: Path) -> str:
+    try:
+        return path.relative_to(root.path).as_posix()
+    except ValueError:
+        return path.name
+
+
 def parse_file(root: DumpRoot, path: Path) -> DumpItem | Problem:
-    rel = path.relative_to(root.path).as_posix()
+    rel = _rel(root, path)
     try:
         key = get_emulator(root.emulator).parse(path.name, root.game)
     except DumpNameError as e:
@@ -62,13 +84,53 @@ def parse_file(root: DumpRoot, path: Path) -> DumpItem | Problem:
     return DumpItem(path, rel, key)
 
 
+def _special(path: Path) -> str | None:
+    """Why ``path`` is not a regular file (links are followed), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        return f"cannot read ({e.strerror or e})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not an image file; skipped"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not an image file; skipped"
+    if stat.S_ISDIR(mode):
+        return "a link to a folder; not followed"
+    return "not a regular file; skipped"
+
+
+def with_partners(paths: list[Path]) -> list[Path]:
+    """``paths`` plus the other half of each Rice ``_rgb``/``_a`` pair that exists beside it."""
+    out: list[Path] = []
+    for p in paths:
+        name = p.name
+        partner = None
+        if name.endswith("_a.png"):
+            partner = p.with_name(name[: -len("_a.png")] + "_rgb.png")
+        elif name.endswith("_rgb.png"):
+            partner = p.with_name(name[: -len("_rgb.png")] + "_a.png")
+        for q in (p, partner):
+            if q is not None and q not in out and (q is p or q.exists()):
+                out.append(q)
+    return out
+
+
 def scan(root: DumpRoot, paths: list[Path] | None = None) -> ScanResult:
     """Parse every file of ``root`` (or just ``paths``); pair Rice ``_rgb``/``_a`` halves."""
-    emu = get_emulator(root.emulator)
-    res = ScanResult(root)
+    res = ScanResult()
+    if paths is None:
+        listing = get_emulator(root.emulator).list_files(root.path)
+        paths = listing.files
+        res.skipped += [Skipped(_rel(root, d), "folder nested too deep; not read") for d in listing.too_deep]
     alphas: dict[tuple[str, str], DumpItem] = {}
     rgbs: list[DumpItem] = []
-    for path in paths if paths is not None else emu.list_files(root.path):
+    for path in paths:
+        why = _special(path)
+        if why:
+            res.skipped.append(Skipped(_rel(root, path), why))
+            continue
         got = parse_file(root, path)
         if isinstance(got, Problem):
             res.problems.append(got)
@@ -85,4 +147,5 @@ def scan(root: DumpRoot, paths: list[Path] | None = None) -> ScanResult:
         res.problems.append(Problem(a.rel, "alpha half (_a) without its _rgb texture"))
     res.items.sort(key=lambda i: i.rel)
     res.problems.sort(key=lambda p: p.rel)
+    res.skipped.sort(key=lambda s: s.rel)
     return res

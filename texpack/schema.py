@@ -85,6 +85,26 @@ class Int(Type):
 
 
 @dataclass
+class Float(Type):
+    lo: float = 0.0
+    hi: float = 1.0
+    description: str = ""
+
+    def check(self, node, path, ctx):
+        v = _scalar(node)
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            ctx.add(path, "must be a number", node)
+            return None
+        if not self.lo <= v <= self.hi:
+            ctx.add(path, f"must be between {self.lo:g} and {self.hi:g}, not {v}", node)
+            return None
+        return float(v)
+
+    def json(self):
+        return {"type": "number", "minimum": self.lo, "maximum": self.hi, "description": self.description}
+
+
+@dataclass
 class Bool(Type):
     description: str = ""
 

@@ -13,18 +13,23 @@ import sys
 import click
 
 from texpack import __version__
-from texpack.errors import ProfileError, TexpackError
+from texpack.errors import PackError, ProfileError, TexpackError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 
 
 class CliError(click.ClickException):
-    exit_code = EXIT_USAGE
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = code
 
 
 def fail(e: TexpackError) -> CliError:
+    """The one-line (or one-block) message and exit code of a library error."""
     if isinstance(e, ProfileError):
         return CliError(f"{e.source}:\n  " + "\n  ".join(e.problems))
+    if isinstance(e, PackError):
+        return CliError(str(e), EXIT_ABORTED)
     return CliError(str(e))
 
 
@@ -37,9 +42,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from texpack.cli import build, check, models, profile, scan, train, watch
+    from texpack.cli import build, check, extract, models, profile, scan, train, watch
 
-    for mod in (build, scan, check, profile, models, watch, train):
+    for mod in (build, scan, check, profile, models, watch, train, extract):
         main.add_command(mod.command)
 
 

@@ -7,17 +7,23 @@ from pathlib import Path
 
 import click
 
-from texpack.check import check
 from texpack.cli import EXIT_FAILED, fail
 from texpack.errors import TexpackError
+from texpack.targets import TARGETS
 
 
 @click.command("check")
 @click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--target", type=click.Choice(["gliden64", "rice"]), default="gliden64", show_default=True, help="N64 loader whose rules apply.")
-@click.option("--dump", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The game's dump folder, to check each texture's scale.")
+@click.option("--target", type=click.Choice([t for t, v in TARGETS.items() if v.family == "n64"]), default="gliden64", show_default=True, help="N64 loader whose rules apply.")
+@click.option("--dump", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The game's dump folder, to check each texture's scale (and, for GLideN64, its format digits).")
 def command(pack: Path, target: str, dump: Path | None) -> None:
-    """Check an existing pack (any tool's) against what the emulator's loader accepts."""
+    """Check an existing pack (any tool's) against what the emulator's loader accepts.
+
+    Exit code 1 when a texture the loader reads is wrong; files the loader never opens
+    are at most a note.
+    """
+    from texpack.check import check
+
     try:
         results = check(pack, target, dump)
     except TexpackError as e:
@@ -26,7 +32,8 @@ def command(pack: Path, target: str, dump: Path | None) -> None:
     for r in results:
         for f in r.findings:
             click.echo(f.line())
-        n_err, n_warn = len(r.errors), len(r.findings) - len(r.errors)
-        click.echo(f"{r.target} pack {r.game!r}: {r.files} files, {n_err} errors, {n_warn} warnings")
+        n_err = len(r.errors)
+        n_warn = sum(1 for f in r.findings if f.level == "warning")
+        click.echo(f"{r.target} pack {r.game!r}: {r.files} textures, {n_err} errors, {n_warn} warnings")
         bad |= n_err > 0
     sys.exit(EXIT_FAILED if bad else 0)

@@ -8,7 +8,7 @@ import click
 import yaml
 
 from texpack.cli import fail
-from texpack.models import find_model, list_models, load_model
+from texpack.models import find_model, list_models
 from texpack.models.install import import_ncnn, install_from_ncnn_package
 from texpack.errors import TexpackError
 from texpack.resources import user_models_dir
@@ -34,6 +34,8 @@ def list_() -> None:
 @click.argument("name")
 def info(name: str) -> None:
     """Architecture, scale, licence and checksum of NAME (a model name or a file)."""
+    from texpack.models.load import load_model
+
     try:
         entry = find_model(name)
         m = load_model(entry)

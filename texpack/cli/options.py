@@ -1,4 +1,4 @@
-"""Options shared by several commands."""
+"""Options shared by several commands (choices come from the registries, never listed twice)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 import click
 
-from texpack.engine.torch_engine import DEVICES, PRECISIONS
-from texpack.profile import EMULATOR_IDS
+from texpack.emulators import EMULATORS
+from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
+from texpack.session import GameOptions
+from texpack.targets import TARGET_IDS
 
 
 def dump_options(f: Callable) -> Callable:
     f = click.option("--game", help="Game IDENT or serial, when the folder name is not it.")(f)
-    f = click.option("--emulator", type=click.Choice(EMULATOR_IDS), help="Dump format, when the folder layout does not tell.")(f)
+    f = click.option("--emulator", type=click.Choice(tuple(EMULATORS)), help="Dump format, when the folder layout does not tell.")(f)
     return f
 
 
@@ -21,3 +23,21 @@ def engine_options(f: Callable) -> Callable:
     f = click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True, help="fp16 on CUDA, bf16 on CPUs with native bf16, else fp32.")(f)
     f = click.option("--device", default="auto", show_default=True, help=f"One of {', '.join(DEVICES)} or cuda:N.")(f)
     return f
+
+
+def pack_options(f: Callable) -> Callable:
+    """Target, profile and the per-texture setting overrides."""
+    f = click.option("--detail", type=click.FloatRange(0.0, 1.0), help="0 faithful .. 1 sharp, for texture models with a sharp partner (default: the profile's).")(f)
+    f = click.option("--model", "-m", help="Model name, .pth/.safetensors path, or nearest/bilinear/bicubic.")(f)
+    f = click.option("--scale", type=click.IntRange(1, 16), help="Upscale factor for every texture (default: the profile's, 4).")(f)
+    f = click.option("--target", type=click.Choice(TARGET_IDS), help="Pack layout (default: the dump's emulator).")(f)
+    f = click.option("--profile", "-p", help="Profile file or shipped name (default: the game's shipped profile, else the emulator's defaults).")(f)
+    return f
+
+
+def game_options(kw: dict, threads: int | None = None, **extra) -> GameOptions:
+    """GameOptions from the parsed pack and engine options."""
+    return GameOptions(
+        target=kw["target"], profile=kw["profile"], scale=kw["scale"], model=kw["model"], detail=kw["detail"],
+        engine=EngineOptions(kw["device"], kw["precision"], kw["tile"], threads=threads), **extra,
+    )

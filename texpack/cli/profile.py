@@ -10,6 +10,7 @@ import click
 from texpack.cli import fail
 from texpack.errors import ProfileError
 from texpack.profile import json_schema, load_profile
+from texpack.targets import TARGET_IDS, get_target
 
 
 @click.group("profile")
@@ -19,12 +20,15 @@ def command() -> None:
 
 @command.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--target", type=click.Choice(["gliden64", "rice", "duckstation"]), help="Also check the rules a pack target adds.")
+@click.option("--target", type=click.Choice(TARGET_IDS), help="Also check the rules a pack target adds.")
 def check(file: Path, target: str | None) -> None:
     """Validate FILE and every profile it extends; list every problem with its line."""
     try:
         p = load_profile(file)
-        p.check_target(target or p.emulator or "")
+        t = target or p.emulator
+        problems = get_target(t).profile_problems(p) if t else []
+        if problems:
+            raise ProfileError(str(file), problems)
     except ProfileError as e:
         raise fail(e) from e
     click.echo(f"{file}: ok ({len(p.rules)} rules)")

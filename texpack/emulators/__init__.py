@@ -10,6 +10,7 @@ from texpack.emulators import duckstation, gliden64, rice
 from texpack.emulators.n64names import N64Name
 from texpack.emulators.psxnames import PsxName
 from texpack.errors import LayoutError
+from texpack.fswalk import Listing
 
 TextureName = N64Name | PsxName
 
@@ -28,10 +29,9 @@ class Emulator:
     """A registry record: how to find, list and parse one emulator's dumps."""
 
     id: str
-    title: str
     family: str  # "n64" or "ps1"
     root_at: Callable[[Path], list[tuple[str, Path]]]  # (game, dump path) roots at this folder
-    list_files: Callable[[Path], list[Path]]
+    list_files: Callable[[Path], Listing]
     parse: Callable[[str, str], TextureName]  # (file name, game) -> name, or DumpNameError
 
 
@@ -45,7 +45,7 @@ def _register(emu: Emulator) -> None:
 
 
 for _mod in (gliden64, rice, duckstation):
-    _register(Emulator(_mod.ID, _mod.TITLE, _mod.FAMILY, _mod.root_at, _mod.list_files, _mod.parse))
+    _register(Emulator(_mod.ID, _mod.FAMILY, _mod.root_at, _mod.list_files, _mod.parse))
 
 
 def get_emulator(emu_id: str) -> Emulator:

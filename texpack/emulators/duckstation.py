@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from texpack import fswalk
+from texpack.fswalk import Listing
+
 import numpy as np
 import xxhash
 
@@ -12,7 +15,6 @@ from texpack.errors import ImageError
 from texpack.imageio import load_rgba
 
 ID = "duckstation"
-TITLE = "DuckStation"
 FAMILY = "ps1"
 
 
@@ -24,8 +26,8 @@ def root_at(folder: Path) -> list[tuple[str, Path]]:
     return []
 
 
-def list_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+def list_files(root: Path) -> Listing:
+    return fswalk.list_files(root)
 
 
 def parse(name: str, game: str) -> PsxName:

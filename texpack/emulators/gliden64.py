@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from texpack import fswalk
+from texpack.fswalk import Listing
+
 from texpack.emulators.n64names import N64Name, parse_n64_name
 
 ID = "gliden64"
-TITLE = "GLideN64"
 FAMILY = "n64"
 DUMP_FOLDERS = ("GLideNHQ", "GLideNHQ_strong_crc")
 # TxFilter::dmptx writes only these two (§1.1); the loader takes more (§2.1).
@@ -20,8 +22,8 @@ def root_at(folder: Path) -> list[tuple[str, Path]]:
     return [(folder.name, folder / d) for d in DUMP_FOLDERS if (folder / d).is_dir()]
 
 
-def list_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+def list_files(root: Path) -> Listing:
+    return fswalk.list_files(root)
 
 
 def parse(name: str, game: str) -> N64Name:

@@ -1,8 +1,9 @@
 """The N64 hi-res texture name grammar shared by GLideN64 and Rice.
 
-``IDENT#CRC#F#S[#PAL]_SUFFIX.ext`` (specs/n64-formats.md §1.1, §1.2, §2.1). Hex fields are
-kept as the exact text of the name so that formatting a parsed name gives it back byte
-for byte; the numeric values are derived from that text.
+``IDENT#CRC#F#S[#PAL]_SUFFIX.ext`` (docs/formats/n64.md "Names"). Hex fields are kept as
+the exact text of the name so that formatting a parsed name gives it back byte for byte;
+the numeric values are derived from that text. Which names a loader actually uses (CRC
+0, lower-case hex, wildcards) is the pack target's business (:mod:`texpack.targets`).
 """
 
 from __future__ import annotations
@@ -96,6 +97,20 @@ class N64Name:
     def with_suffix(self, suffix: str, ext: str = "png") -> N64Name:
         return N64Name(self.ident, self.crc, self.fmt, self.siz, self.pal, suffix, ext)
 
+    def upper_hex(self) -> N64Name:
+        """The same key with upper-case hex, which every loader reads (GLideN64 outside
+        Windows reads nothing else: it rebuilds names with ``%08X`` and compares)."""
+        pal = self.pal.upper() if self.pal is not None else None
+        return N64Name(self.ident, self.crc.upper(), self.fmt, self.siz, pal, self.suffix, self.ext)
+
+    @property
+    def gliden64_key(self) -> int:
+        """GLideN64's 64-bit cache key: palette CRC high, texture CRC low; with a '$' or zero
+        texture CRC, the palette CRC alone (``TxHiResCache::_loadHiResTextures``)."""
+        tex = self.crc_value or 0
+        pal = self.pal_value or 0
+        return pal if tex == 0 else (pal << 32) | tex
+
 
 def _fail(name: str, reason: str) -> DumpNameError:
     return DumpNameError(name, reason)
@@ -134,16 +149,11 @@ def parse_n64_name(
             raise _fail(name, "a '$' texture CRC needs a palette CRC")
     elif not _HEX8.fullmatch(crc):
         raise _fail(name, f"texture CRC {crc!r} is not 8 hex digits")
-    elif int(crc, 16) == 0 and pal != "$":
-        # §2.1: CRC 0 is rejected by GLideN64; it means hi-res loading was off while dumping (§1.1).
-        raise _fail(name, "texture CRC is 00000000, which GLideN64 never loads (dump with txHiresEnable=1)")
     for label, value, top in (("format", fmt_s, 4), ("size", siz_s, 3)):
         if len(value) != 1 or value not in "0123456789ABCDEFabcdef":
             raise _fail(name, f"{label} field {value!r} is not one digit")
         if int(value, 16) > top:
             raise _fail(name, f"{label} code {value} is not an N64 texture {label} (0-{top})")
-    if fmt_s in "abcdef" or siz_s in "abcdef":  # unreachable after the range check; keeps round-trip exact
-        raise _fail(name, "format and size digits must be upper case")
     if pal is not None and pal != "$" and not _HEX8.fullmatch(pal):
         raise _fail(name, f"palette CRC {pal!r} is not 8 hex digits")
     if pal == "$" and not allow_wildcards:

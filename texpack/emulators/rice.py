@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from texpack import fswalk
+from texpack.fswalk import Listing
+
 from texpack.emulators.n64names import N64Name, parse_n64_name
 
 ID = "rice"
-TITLE = "Rice Video"
 FAMILY = "n64"
 SUBFOLDERS = ("png_all", "ci_by_png", "png_by_rgb_a", "ci_bmp", "ci_bmp_with_pal_crc")
 DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "rgb": ("png",), "a": ("png",), "ci": ("bmp",)}
@@ -21,13 +23,16 @@ def root_at(folder: Path) -> list[tuple[str, Path]]:
     return []
 
 
-def list_files(root: Path) -> list[Path]:
-    out: list[Path] = []
+def list_files(root: Path) -> Listing:
+    out = Listing()
     for sub in SUBFOLDERS:
         d = root / sub
         if d.is_dir():
-            out.extend(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return sorted(out)
+            part = fswalk.list_files(d)
+            out.files += part.files
+            out.too_deep += part.too_deep
+    out.files.sort()
+    return out
 
 
 def parse(name: str, game: str) -> N64Name:

@@ -6,20 +6,19 @@ import contextlib
 import copy
 import logging
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from texpack.models import LoadedModel
+from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
+from texpack.engine.threads import set_torch_threads
+from texpack.models.load import LoadedModel
 from texpack.engine.tiling import run_tiled
-from texpack.errors import EngineError
+from texpack.errors import EngineError, UsageError
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 # Overlap between tiles in source texels; the compact net sees 17 texels each way.
 TILE_OVERLAP = 48
 MIN_TILE = 32
@@ -28,7 +27,7 @@ CPU_BATCH_PX = 65536
 
 def resolve_device(device: str = "auto") -> torch.device:
     if device not in DEVICES and not device.startswith("cuda:"):
-        raise EngineError(f"unknown device {device!r} (expected one of {', '.join(DEVICES)})")
+        raise UsageError(f"unknown device {device!r} (expected one of {', '.join(DEVICES)} or cuda:N)")
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -37,7 +36,7 @@ def resolve_device(device: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise EngineError("--device cuda asked for, but PyTorch sees no CUDA device")
+        raise UsageError("--device cuda asked for, but PyTorch sees no CUDA device")
     return torch.device(device)
 
 
@@ -52,7 +51,7 @@ def cpu_has_native_bf16() -> bool:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     if precision not in PRECISIONS:
-        raise EngineError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
+        raise UsageError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
     if precision != "auto":
         return precision
     if device.type == "cuda":
@@ -70,14 +69,6 @@ def supported_precision(precision: str, model: LoadedModel) -> str:
     return precision
 
 
-@dataclass(frozen=True, slots=True)
-class EngineOptions:
-    device: str = "auto"
-    precision: str = "auto"
-    tile: int | None = None  # LR pixels per tile side; None picks from memory
-    max_batch: int = 64
-
-
 def _is_oom(e: BaseException) -> bool:
     if isinstance(e, torch.cuda.OutOfMemoryError):
         return True
@@ -90,6 +81,8 @@ class TorchUpscaler:
     def __init__(self, model: LoadedModel, options: EngineOptions = EngineOptions()) -> None:
         self.model = model
         self.device = resolve_device(options.device)
+        if self.device.type == "cpu":
+            set_torch_threads(options.threads)
         self.precision = supported_precision(resolve_precision(options.precision, self.device), model)
         self.scale = model.scale
         self.name = model.entry.name
@@ -172,10 +165,3 @@ class TorchUpscaler:
                         raise EngineError(f"{self.name}: out of memory even at {MIN_TILE}px tiles") from e
                     log.warning("out of memory: retrying with batch %d, tile %d", per, self.tile)
         return torch.cat(outs).permute(0, 2, 3, 1).numpy()
-
-
-def set_threads() -> None:
-    """Use every core for intra-op work; PyTorch sometimes starts with fewer."""
-    n = os.cpu_count() or 1
-    if torch.get_num_threads() < n:
-        torch.set_num_threads(n)

@@ -1,21 +1,11 @@
-"""Model files: finding them, reading them safely, building them through spandrel, writing them."""
+"""Model files: finding them (:mod:`.catalog`), reading them safely (:mod:`.safeload`),
+building them through spandrel (:mod:`.load`), writing them (:mod:`.store`).
+
+This top level needs no PyTorch, so listing models and checking profiles stay fast;
+import :mod:`texpack.models.load` to build a network.
+"""
 
 from texpack.models.catalog import DEFAULT_MODEL, INSTALLABLE, ModelEntry, find_model, list_models, sha256_of
-from texpack.models.load import LoadedModel, ModelInfo, identity, load_descriptor, load_model
-from texpack.models.safeload import MODEL_EXTS, read_state_dict
+from texpack.models.safeload_exts import MODEL_EXTS
 
-__all__ = [
-    "DEFAULT_MODEL",
-    "INSTALLABLE",
-    "MODEL_EXTS",
-    "LoadedModel",
-    "ModelEntry",
-    "ModelInfo",
-    "find_model",
-    "identity",
-    "list_models",
-    "load_descriptor",
-    "load_model",
-    "read_state_dict",
-    "sha256_of",
-]
+__all__ = ["DEFAULT_MODEL", "INSTALLABLE", "MODEL_EXTS", "ModelEntry", "find_model", "list_models", "sha256_of"]

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from texpack.errors import ModelError
-from texpack.models.safeload import MODEL_EXTS
+from texpack.models.safeload_exts import MODEL_EXTS
 from texpack.resources import data_dir, user_models_dir
 
 DEFAULT_MODEL = "realesr-animevideov3-x4"

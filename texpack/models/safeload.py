@@ -17,7 +17,7 @@ import torch
 
 from texpack.errors import ModelError
 
-MODEL_EXTS = (".safetensors", ".pth", ".pt")
+from texpack.models.safeload_exts import MODEL_EXTS
 WRAPPERS = ("params_ema", "params", "state_dict", "model_state_dict", "model", "net", "generator")
 MAX_FILE_BYTES = 4 << 30  # no published SR model comes near this
 

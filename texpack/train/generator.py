@@ -32,7 +32,7 @@ def new_generator(arch: str, scale: int) -> nn.Module:
 
 def load_generator(path: Path) -> tuple[nn.Module, str, int]:
     """A model file to continue training: (module, spandrel architecture id, scale)."""
-    from texpack.models import load_descriptor
+    from texpack.models.load import load_descriptor
 
     desc = load_descriptor(Path(path))
     return desc.model, str(desc.architecture.id), int(desc.scale)

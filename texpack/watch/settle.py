@@ -2,19 +2,25 @@
 
 Emulators write dumps in several chunks, and GLideN64 rewrites a dump each time it reloads
 the texture; a file is handed on only once it has settled, and a file that is still
-changing is never reported broken. The clock is injected so the logic is testable.
+changing is never reported broken. The decoded pixels travel on with the settled file, so
+the pipeline does not decode it again. Special files (FIFOs, devices) are never opened:
+they are broken at once. The clock is injected so the logic is testable.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from texpack.errors import ImageError
 from texpack.imageio import load_rgba
+from texpack.state import FileSig
 
 QUIET_S = 0.15  # no size/mtime change for this long
 GIVE_UP_S = 5.0  # a file that still does not decode this long after its last change is broken
@@ -32,6 +38,8 @@ class Settled:
     path: Path
     shape: tuple[int, int]  # (height, width) of the decoded image
     mtime_ns: int
+    rgba: np.ndarray | None = field(default=None, compare=False, repr=False)  # the decoded pixels
+    sig: FileSig | None = None  # the file as it was when decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +48,13 @@ class Broken:
     reason: str
 
 
-def _decodes(path: Path) -> tuple[int, int]:
-    px = load_rgba(path)
-    return px.shape[0], px.shape[1]
-
-
 class Settler:
     def __init__(
         self,
         quiet: float = QUIET_S,
         give_up: float = GIVE_UP_S,
         clock: Callable[[], float] = time.monotonic,
-        check: Callable[[Path], tuple[int, int]] = _decodes,
+        check: Callable[[Path], np.ndarray] = load_rgba,
     ) -> None:
         self.quiet, self.give_up, self.clock, self.check = quiet, give_up, clock, check
         self.pending: dict[Path, _Pending] = {}
@@ -84,6 +87,10 @@ class Settler:
                 del self.pending[path]
                 broken.append(Broken(path, f"cannot read ({e.strerror or e})"))
                 continue
+            if not stat.S_ISREG(st.st_mode):
+                del self.pending[path]
+                broken.append(Broken(path, "a FIFO or device, not an image file; skipped"))
+                continue
             sig = (st.st_size, st.st_mtime_ns)
             if sig != p.sig:
                 p.sig, p.changed_at = sig, now
@@ -91,14 +98,14 @@ class Settler:
             if now - p.changed_at < self.quiet or now < p.not_before:
                 continue
             try:
-                shape = self.check(path)
+                rgba = self.check(path)
             except ImageError as e:
                 if now - p.changed_at >= self.give_up:
                     del self.pending[path]
-                    broken.append(Broken(path, str(e).split(": ", 1)[-1]))
+                    broken.append(Broken(path, e.reason))
                 else:
                     p.not_before = now + self.quiet  # maybe still being written: look again later
                 continue
             del self.pending[path]
-            done.append(Settled(path, shape, st.st_mtime_ns))
+            done.append(Settled(path, (rgba.shape[0], rgba.shape[1]), st.st_mtime_ns, rgba, FileSig.of(st)))
         return done, broken

@@ -1,0 +1,17 @@
+"""How the user asked the engine to run; plain values, no PyTorch needed to hold them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    device: str = "auto"
+    precision: str = "auto"
+    tile: int | None = None  # LR pixels per tile side; None picks from memory
+    max_batch: int = 64
+    threads: int | None = None  # CPU threads for the network; None: every core

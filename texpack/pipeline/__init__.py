@@ -1,0 +1,3 @@
+"""The build pipeline shared by ``build`` and ``watch``: sources (dump pixels and their
+cache) → plan (jobs) → execute (network, finish, write) with the ledger (who owns each
+pack file)."""

@@ -1,0 +1,186 @@
+"""Doing the plan: keep the modder's files, reuse current ones, upscale the rest, write, record.
+
+Groups are worked a chunk at a time so memory stays bounded: decode and prepare the
+chunk, batch same-shape textures per engine, run the network, apply the target's last
+pixel rule, and hand each result to the encoder threads (zlib and file writes release
+the GIL, so they run beside the next batch). Results are recorded in the state in order,
+right after each atomic write. A write that fails (disk full, read-only) stops the run
+with :class:`BuildAborted`, which carries what was done until then.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from texpack import imageio
+from texpack.atomic import write_atomic
+from texpack.engine.pool import EnginePool
+from texpack.errors import PackError, TexpackError, UsageError
+from texpack.pipeline.ledger import Ledger
+from texpack.pipeline.plan import Group, Member, Plan
+from texpack.pipeline.sources import decode_item
+from texpack.process import Prepared, prepare, upscale_group
+from texpack.progress import ProgressSink
+from texpack.report import Outcome, Status
+from texpack.targets import Target
+
+WORK_CHUNK = 256  # groups prepared and held in memory at once
+
+
+class BuildAborted(TexpackError):
+    """The pack cannot be written any more (disk full, read-only); what was written is complete.
+
+    ``outcomes`` holds what was done before it stopped.
+    """
+
+    def __init__(self, message: str, outcomes: list[Outcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecOptions:
+    keep_going: bool = True
+    overwrite: bool = False
+    encoders: int = max(1, os.cpu_count() or 1)
+
+
+def _encode_and_write(path, rgba: np.ndarray) -> None:
+    write_atomic(path, imageio.encode_png(rgba))
+
+
+class Executor:
+    def __init__(self, *, ledger: Ledger, pool: EnginePool, target: Target, options: ExecOptions, progress: ProgressSink) -> None:
+        self.ledger, self.pool, self.target, self.options, self.progress = ledger, pool, target, options, progress
+        self.outcomes: list[Outcome] = []
+
+    def run(self, p: Plan) -> list[Outcome]:
+        self.outcomes = list(p.outcomes)
+        self.progress.producing(sum(len(g.members) for g in p.groups))
+        try:
+            work = [g for g in self._keep_foreign(p.groups) if not self._reuse(g)]
+            self._upscale(work)
+        except PackError as e:
+            raise BuildAborted(str(e), self.outcomes) from e
+        return self.outcomes
+
+    def _add(self, o: Outcome, produced: int = 1) -> None:
+        self.outcomes.append(o)
+        if produced:
+            self.progress.produced(produced)
+
+    def _fail(self, g: Group, reason: str) -> None:
+        for m in g.members:
+            self._add(Outcome(m.item.rel, Status.FAILED, m.rel, reason))
+
+    def _keep_foreign(self, groups: list[Group]) -> list[Group]:
+        """Leave alone pack files a modder made or edited: they are worth more than ours."""
+        if self.options.overwrite:
+            return groups
+        out = []
+        for g in groups:
+            mine = []
+            for m in g.members:
+                why = self.ledger.foreign(m.rel)
+                if why:
+                    self._add(Outcome(m.item.rel, Status.KEPT, m.rel, why))
+                else:
+                    mine.append(m)
+            if mine:
+                g.members = mine
+                out.append(g)
+        return out
+
+    def _reuse(self, g: Group) -> bool:
+        """Fan out from a member whose file is already current; False when the group needs work."""
+        fresh = next((m for m in g.members if self.ledger.current(m.rel, g.job)), None)
+        if fresh is None:
+            return False
+        self._fan_out(g, fresh, already=True)
+        return True
+
+    def _fan_out(self, g: Group, primary: Member, already: bool) -> None:
+        """Give every member of ``g`` its pack file: the primary's, copied or aliased."""
+        for m in g.members:
+            if m is primary:
+                self._add(Outcome(m.item.rel, Status.UP_TO_DATE if already else Status.BUILT, m.rel, "; ".join(m.settings.notes)))
+            elif self.target.aliases and self.ledger.alias_current(m.rel, g.job, primary.rel):
+                self._add(Outcome(m.item.rel, Status.UP_TO_DATE, m.rel))
+            elif not self.target.aliases and self.ledger.current(m.rel, g.job):
+                self._add(Outcome(m.item.rel, Status.UP_TO_DATE, m.rel))
+            elif self.target.aliases:
+                # (Re)point the alias at this group's file; an alias of a file whose dump is
+                # gone would dangle once that file is removed.
+                self.ledger.drop_file(m.rel)
+                self.ledger.record(m.rel, g.job, m.item.rel, primary.rel)
+                self._add(Outcome(m.item.rel, Status.ALIASED, m.rel, f"same pixels as {primary.item.rel}"))
+            else:
+                write_atomic(self.ledger.path(m.rel), self.ledger.path(primary.rel).read_bytes())
+                self.ledger.record(m.rel, g.job, m.item.rel)
+                self._add(Outcome(m.item.rel, Status.COPIED, m.rel, f"same pixels as {primary.item.rel}"))
+
+    # -- upscaling --------------------------------------------------------------------
+    def _upscale(self, work: list[Group]) -> None:
+        with ThreadPoolExecutor(max_workers=self.options.encoders, thread_name_prefix="texpack-encode") as writers:
+            pending: list[tuple[Group, Future[None]]] = []
+            try:
+                for i in range(0, len(work), WORK_CHUNK):
+                    if not self._chunk(work[i : i + WORK_CHUNK], writers, pending):
+                        break
+            finally:
+                self._record_written(pending, wait=True)
+
+    def _prepared(self, chunk: list[Group]) -> Iterator[tuple[tuple, Group, Prepared]]:
+        for g in chunk:
+            m = g.first
+            try:
+                rgba = g.rgba if g.rgba is not None else decode_item(m.item)
+                p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam, m.settings.color_fix)
+            except TexpackError as e:
+                self._fail(g, getattr(e, "reason", str(e)))
+                continue
+            finally:
+                g.rgba = None
+            yield (g.engine, m.settings.scale, p.shape), g, p
+
+    def _chunk(self, chunk: list[Group], writers: ThreadPoolExecutor, pending: list) -> bool:
+        """Prepare, batch and upscale one chunk; False when the build should stop."""
+        buckets: dict[tuple, list[tuple[Group, Prepared]]] = {}
+        for key, g, p in self._prepared(chunk):
+            buckets.setdefault(key, []).append((g, p))
+        for (engine_key, scale, _), entries in buckets.items():
+            try:
+                results = upscale_group(self.pool.get(engine_key), [p for _, p in entries], scale)
+            except UsageError:
+                raise
+            except TexpackError as e:
+                for g, _ in entries:
+                    self._fail(g, getattr(e, "reason", str(e)))
+                if not self.options.keep_going:
+                    return False
+                continue
+            for (g, _), rgba in zip(entries, results):
+                rgba = self.target.finish_texture(rgba, g.first.item.key)
+                pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba)))
+            self._record_written(pending, wait=False)
+        return True
+
+    def _record_written(self, pending: list[tuple[Group, Future[None]]], wait: bool) -> None:
+        """Record finished writes in order; a failed write stops the build."""
+        while pending and (wait or pending[0][1].done()):
+            g, fut = pending.pop(0)
+            try:
+                fut.result()
+            except PackError:
+                for _, f in pending:
+                    f.cancel()
+                pending.clear()
+                raise
+            first = g.first
+            self.ledger.record(first.rel, g.job, first.item.rel)
+            self._fan_out(g, first, already=False)

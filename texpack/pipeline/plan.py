@@ -1,0 +1,137 @@
+"""Planning: which pack file each dump becomes, with which settings, grouped by identical work.
+
+Input: the dump items, the target, the settings each item gets, the source cache (content
+hashes) and engine keys. Output: one :class:`Group` per distinct job (same pixels, same
+settings, same engine: upscaled once, then copied or aliased to every member) and an
+outcome for every item that is skipped or fails already here. Nothing is written and no
+network is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import xxhash
+
+from texpack.emulators.n64names import N64Name
+from texpack.engine.pool import EngineKey
+from texpack.errors import TexpackError, UsageError
+from texpack.pipeline.ledger import rel_problem
+from texpack.pipeline.sources import SourceCache
+from texpack.process import PIPELINE_VERSION
+from texpack.profile import Settings
+from texpack.progress import ProgressSink
+from texpack.report import Outcome, Status
+from texpack.scan import DumpItem
+from texpack.targets import Target
+
+HOLD_DECODED = 256  # groups whose decoded pixels are kept from planning for the upscale
+
+
+@dataclass(slots=True)
+class Member:
+    item: DumpItem
+    settings: Settings
+    rel: str  # pack file, relative to the output folder
+
+
+@dataclass(slots=True)
+class Group:
+    job: str
+    engine: EngineKey
+    members: list[Member] = field(default_factory=list)
+    rgba: np.ndarray | None = None  # the first member's pixels, when still held from planning
+
+    @property
+    def first(self) -> Member:
+        return self.members[0]
+
+
+@dataclass(slots=True)
+class Plan:
+    groups: list[Group] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def job_key(content: str, engine: EngineKey, s: Settings, item: DumpItem, target: Target) -> str:
+    parts = (
+        PIPELINE_VERSION, content, engine.identity, s.scale, s.alpha.value, item.key.alpha_mode().value,
+        s.seam.value, s.color_fix, target.id, target.finish_tag(item.key),
+    )
+    return xxhash.xxh3_128("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _palette_dumps(items: list[DumpItem]) -> set[tuple[str, int, int]]:
+    """(CRC, fmt, siz) of N64 textures dumped per palette (``#PAL_ciByRGBA``)."""
+    return {(i.key.crc.upper(), i.key.fmt, i.key.siz) for i in items if isinstance(i.key, N64Name) and i.key.suffix == "ciByRGBA" and i.key.pal is not None}
+
+
+def plan(
+    items: list[DumpItem],
+    *,
+    target: Target,
+    game_rel: str,
+    settings_for: Callable[[DumpItem, int, int], Settings],
+    sources: SourceCache,
+    engine_key: Callable[[Settings], EngineKey],
+    progress: ProgressSink,
+) -> Plan:
+    """Group ``items`` into jobs; every item ends up in a group or in ``outcomes``."""
+    result = Plan()
+    groups: dict[str, Group] = {}
+    claimed: dict[str, str] = {}
+    context = _palette_dumps(items)
+    progress.reading(len(items))
+    # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
+    # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
+    for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
+        progress.read()
+        rel = ""
+        try:
+            why = target.skip_reason(item.key, context)
+            if why:
+                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", why))
+                continue
+            rel = f"{game_rel}/{target.output_name(item.key, item.name)}"
+            bad = rel_problem(rel, game_rel)
+            if bad:
+                result.outcomes.append(Outcome(item.rel, Status.FAILED, "", bad))
+                continue
+            if rel in claimed:
+                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
+                continue
+            claimed[rel] = item.rel
+            info, rgba = sources.lookup(item)
+            s = settings_for(item, info.width, info.height)
+            if s.skip:
+                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, reason=f"profile rule {s.rules[-1]}"))
+                continue
+            problem = target.scale_problem(s.scale)
+            if problem:
+                raise UsageError(problem)
+            size = target.size_rule(info.width, info.height, s.scale)
+            if size.skip:
+                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", size.skip))
+                continue
+            if size.scale != s.scale:
+                s = replace(s, scale=size.scale, notes=s.notes + (size.note,))
+            engine = engine_key(s)
+            job = job_key(info.content, engine, s, item, target)
+        except UsageError:
+            raise
+        except TexpackError as e:
+            # The previous pack file (if any) stays: a texture that fails now keeps its old output.
+            result.outcomes.append(Outcome(item.rel, Status.FAILED, rel, getattr(e, "reason", str(e))))
+            continue
+        g = groups.get(job)
+        if g is None:
+            g = groups[job] = Group(job, engine)
+            if len(groups) <= HOLD_DECODED:
+                g.rgba = rgba
+        g.members.append(Member(item, s, rel))
+    for g in groups.values():
+        g.members.sort(key=lambda m: m.rel)
+    result.groups = list(groups.values())
+    return result

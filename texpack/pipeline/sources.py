@@ -1,0 +1,77 @@
+"""Dump pixels: decoding a dump (with its Rice ``_a`` half), its content hash, and a cache of
+both keyed by the file's signature, so unchanged dumps are not decoded again."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import xxhash
+
+from texpack import imageio
+from texpack.errors import ImageError
+from texpack.scan import DumpItem
+from texpack.state import FileSig, SourceInfo, State
+
+
+def decode_item(item: DumpItem) -> np.ndarray:
+    """Decode a dump, merging a Rice ``_a`` half into the alpha channel (docs/formats/n64.md "Rice dumps")."""
+    rgba = imageio.load_rgba(item.path)
+    if item.alpha_path is not None:
+        a = imageio.load_rgba(item.alpha_path)
+        if a.shape[:2] != rgba.shape[:2]:
+            # Rice saves _a at the texture object's size, which can differ from _rgb's.
+            ys = np.arange(rgba.shape[0]) * a.shape[0] // rgba.shape[0]
+            xs = np.arange(rgba.shape[1]) * a.shape[1] // rgba.shape[1]
+            a = a[ys][:, xs]
+        rgba = rgba.copy()
+        rgba[..., 3] = a[..., 0]
+    return rgba
+
+
+def content_hash(rgba: np.ndarray) -> str:
+    h = xxhash.xxh3_64()
+    h.update(np.asarray(rgba.shape, np.int64).tobytes())
+    h.update(np.ascontiguousarray(rgba).tobytes())
+    return h.hexdigest()
+
+
+def _sig(paths: list[Path], name: str) -> FileSig:
+    sigs = []
+    for p in paths:
+        imageio.regular_file_size(p)
+        try:
+            sigs.append(FileSig.of(os.stat(p)))
+        except OSError as e:
+            raise ImageError(name, f"cannot read ({e.strerror or e})") from e
+    if len(sigs) == 1:
+        return sigs[0]
+    # A Rice pair: any change to either half changes the pair.
+    return FileSig(sum(s.size for s in sigs), max(s.mtime_ns for s in sigs), max(s.ctime_ns for s in sigs), hash(tuple(s.inode for s in sigs)) & 0x7FFFFFFFFFFFFFFF)
+
+
+class SourceCache:
+    """What each dump decodes to; remembered in the state so rebuilds skip decoding."""
+
+    def __init__(self, state: State | None) -> None:
+        self.state = state
+        self.decoded: dict[Path, tuple[FileSig, np.ndarray]] = {}  # handed over by the watcher
+
+    def hand_over(self, path: Path, sig: FileSig, rgba: np.ndarray) -> None:
+        """Pixels already decoded elsewhere (the watcher's settle check) for the next lookup."""
+        self.decoded[Path(path)] = (sig, rgba)
+
+    def lookup(self, item: DumpItem) -> tuple[SourceInfo, np.ndarray | None]:
+        """(content hash and size, decoded pixels when they were decoded now or handed over)."""
+        paths = [item.path] + ([item.alpha_path] if item.alpha_path else [])
+        pre = self.decoded.pop(item.path, None) if item.alpha_path is None else None
+        sig = pre[0] if pre else _sig(paths, item.name)
+        key = "|".join(str(p) for p in paths)
+        if self.state is not None and (hit := self.state.source(key, sig)) is not None:
+            return hit, pre[1] if pre else None
+        rgba = pre[1] if pre else decode_item(item)
+        info = SourceInfo(content_hash(rgba), rgba.shape[1], rgba.shape[0])
+        if self.state is not None:
+            self.state.put_source(key, sig, info)
+        return info, rgba

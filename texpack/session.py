@@ -1,0 +1,133 @@
+"""One game's build session, shared by ``build`` and ``watch`` (only the source of files differs).
+
+:func:`open_game` resolves the target and profile of a dump folder, opens the pack's state
+(taking the pack's lock) and gives a :class:`GameSession` that turns any list of dump
+items into up-to-date pack files: plan → execute, then stale removal and the target's
+finishing step. Engines come from a pool the caller owns, so several games share them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from texpack.atomic import remove_temps
+from texpack.emulators import DumpRoot, get_emulator
+from texpack.engine.options import EngineOptions
+from texpack.engine.pool import EngineKey, EnginePool
+from texpack.errors import LayoutError, ProfileError, UsageError
+from texpack.pipeline.execute import ExecOptions, Executor
+from texpack.pipeline.ledger import Ledger
+from texpack.pipeline.plan import Plan, plan
+from texpack.pipeline.sources import SourceCache
+from texpack.profile import Profile, Settings, default_profile_for, find_profile, load_profile
+from texpack.progress import NO_PROGRESS, ProgressSink
+from texpack.report import Outcome, Status
+from texpack.scan import DumpItem
+from texpack.state import State
+from texpack.targets import Target, get_target
+from texpack.targets.base import PackContext
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GameOptions:
+    target: str | None = None  # default: the dump's emulator
+    profile: str | None = None  # default: the game's shipped profile, else the emulator's
+    scale: int | None = None  # overrides every profile scale
+    model: str | None = None  # overrides every profile model
+    detail: float | None = None  # overrides every profile detail
+    engine: EngineOptions = EngineOptions()
+    dry_run: bool = False
+    keep_going: bool = True
+    overwrite: bool = False
+    reset_state: bool = False
+
+
+def resolve_target(root: DumpRoot, target: str | None) -> Target:
+    t = get_target(target or root.emulator)
+    if t.family != get_emulator(root.emulator).family:
+        raise LayoutError(f"{root.emulator} dumps cannot become a {t.id} pack")
+    return t
+
+
+def resolve_profile(root: DumpRoot, name: str | None, target: Target, scale: int | None) -> Profile:
+    path = find_profile(name) if name else default_profile_for(root.emulator, root.game)
+    profile = load_profile(path)
+    if scale is not None:
+        problem = target.scale_problem(scale)
+        if problem:
+            raise UsageError(f"--scale {scale}: {problem}")
+        return profile.without_scales()
+    problems = target.profile_problems(profile)
+    if problems:
+        raise ProfileError(profile.source, problems)
+    return profile
+
+
+class GameSession:
+    def __init__(self, root: DumpRoot, out: Path, target: Target, profile: Profile, options: GameOptions, pool: EnginePool) -> None:
+        self.root, self.out, self.target, self.profile, self.options, self.pool = root, Path(out), target, profile, options, pool
+        self.game_dir = target.game_dir(self.out, root.game)
+        self.game_rel = self.game_dir.relative_to(self.out).as_posix()
+        self.source = str(Path(root.path).resolve())
+        self.state = None if options.dry_run else State.open(self.out, options.reset_state)
+        self.sources = SourceCache(self.state)
+        self.ledger = Ledger(self.state, self.out, self.game_rel, self.source) if self.state else None
+        if self.state is not None:
+            remove_temps(self.game_dir)  # safe: this process holds the pack's lock
+
+    def close(self) -> None:
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+
+    def __enter__(self) -> GameSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def settings_for(self, item: DumpItem, width: int, height: int) -> Settings:
+        s = self.profile.settings_for(item.name, item.key, width, height)
+        o = self.options
+        changes = {k: v for k, v in (("scale", o.scale), ("model", o.model), ("detail", o.detail)) if v is not None}
+        return replace(s, **changes) if changes else s
+
+    def engine_key(self, s: Settings) -> EngineKey:
+        return self.pool.key(s.model, s.scale, s.detail)
+
+    def plan(self, items: list[DumpItem], progress: ProgressSink = NO_PROGRESS) -> Plan:
+        return plan(items, target=self.target, game_rel=self.game_rel, settings_for=self.settings_for,
+                    sources=self.sources, engine_key=self.engine_key, progress=progress)
+
+    def process(self, items: list[DumpItem], progress: ProgressSink = NO_PROGRESS) -> list[Outcome]:
+        """Bring the pack files of ``items`` up to date; one :class:`Outcome` per item."""
+        p = self.plan(items, progress)
+        if self.ledger is None:
+            return p.outcomes + [Outcome(m.item.rel, Status.BUILT, m.rel, "dry run") for g in p.groups for m in g.members]
+        ex = Executor(ledger=self.ledger, pool=self.pool, target=self.target, progress=progress,
+                      options=ExecOptions(keep_going=self.options.keep_going, overwrite=self.options.overwrite))
+        return ex.run(p)
+
+    def remove_stale(self, keep: set[str]) -> list[Outcome]:
+        return self.ledger.remove_stale(keep) if self.ledger else []
+
+    def finish(self) -> list[str]:
+        """The target's files besides the textures (DuckStation's config.yaml); returns notes."""
+        if self.ledger is None or self.state is None:
+            return []
+        aliases, names = self.ledger.aliases()
+        key = f"aliases:{self.root.game}"
+        managed = names | set(json.loads(self.state.meta(key) or "[]"))  # ours from earlier runs, maybe gone now
+        ctx = PackContext(self.out, self.root.game, self.game_dir, aliases, managed, Path(self.root.path))
+        notes = self.target.finish_pack(ctx)
+        self.state.set_meta(key, json.dumps(sorted(aliases)))
+        return notes
+
+
+def open_game(root: DumpRoot, out: Path, options: GameOptions, pool: EnginePool) -> GameSession:
+    """Resolve target and profile for ``root`` and open its pack in ``out``."""
+    target = resolve_target(root, options.target)
+    profile = resolve_profile(root, options.profile, target, options.scale)
+    return GameSession(root, out, target, profile, options, pool)

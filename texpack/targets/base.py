@@ -1,0 +1,141 @@
+"""What a pack target is: everything texpack knows about one emulator's hi-res loader.
+
+A target says where a game's pack goes and under which names, which scales and sizes
+its loader takes, which dumps it can never use, what it needs besides the PNGs (a
+``config.yaml``, a cache file), what a distributable archive holds, where the emulator
+loads from, and which rules ``texpack check`` applies. Adding a target is one module
+with one subclass, registered in :mod:`texpack.targets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from texpack.errors import PackError
+
+if TYPE_CHECKING:
+    from texpack.emulators import DumpRoot, TextureName
+    from texpack.profile import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    level: str  # "error": the loader will not use it as meant; "warning": it may surprise; "note"
+    file: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.level}: {self.file}: {self.message}"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    target: str
+    game: str
+    folder: Path
+    files: int = 0  # files the loader would read
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    def add(self, level: str, file: str, message: str) -> None:
+        self.findings.append(Finding(level, file, message))
+
+
+@dataclass(frozen=True, slots=True)
+class SizeDecision:
+    """What a target's size limits make of one texture at one scale."""
+
+    scale: int  # the scale to use (may be lower than asked)
+    skip: str = ""  # non-empty: leave the texture out, for this reason
+    note: str = ""  # non-empty: the scale was changed, and why
+
+
+class Target:
+    """Defaults shared by every target; subclasses override what differs."""
+
+    id: str = ""
+    title: str = ""
+    family: str = ""  # "n64" or "ps1": which dumps it takes
+    aliases: bool = False  # identical textures may share one file through an alias list
+    load_root: str = ""  # the folder in the emulator's data folder that packs go into
+    reload_help: str = ""
+
+    # -- layout ---------------------------------------------------------------------
+    def game_rel(self, game: str) -> str:
+        """The game's pack folder, relative to the output folder."""
+        raise NotImplementedError
+
+    def archive_base(self, game: str) -> str:
+        """The folder (relative to the output folder) whose contents a distributable zip holds."""
+        return self.load_root
+
+    def game_dir(self, out: Path, game: str) -> Path:
+        if "/" in game or "\\" in game or game in ("", ".", "..") or "\0" in game:
+            raise PackError(game or "(empty)", "this game id cannot be used as a folder name")
+        return Path(out) / self.game_rel(game)
+
+    # -- names, scales and sizes ----------------------------------------------------
+    def output_name(self, key: TextureName, file_name: str) -> str:
+        """The file name the loader looks for, made from the dump's parsed name."""
+        raise NotImplementedError
+
+    def scale_problem(self, scale: int) -> str | None:
+        """Why the loader cannot take ``scale`` at all, or None."""
+        return "scale must be at least 1" if scale < 1 else None
+
+    def skip_reason(self, key: TextureName, context: Any = None) -> str | None:
+        """Why the loader would never use this dump's replacement, or None.
+
+        ``context``: what the planner knows of the other dumps of the game (for N64, the
+        textures dumped per palette).
+        """
+        return None
+
+    def finish_tag(self, key: TextureName) -> str:
+        """Names the pixel rule :meth:`finish_texture` applies to this key (part of the job key)."""
+        return ""
+
+    def size_rule(self, width: int, height: int, scale: int) -> SizeDecision:
+        """The loader's size limits applied to a ``width`` x ``height`` dump at ``scale``."""
+        return SizeDecision(scale)
+
+    def profile_problems(self, profile: Profile) -> list[str]:
+        """Profile settings this target cannot honour, with key paths and lines."""
+        return []
+
+    # -- finishing ------------------------------------------------------------------
+    def finish_texture(self, rgba: np.ndarray, key: TextureName) -> np.ndarray:
+        """Last per-texture pixel rule of the loader, applied after alpha is final."""
+        return rgba
+
+    def finish_pack(self, ctx: Any) -> list[str]:
+        """Files besides the textures (DuckStation's config.yaml); returns notes for the report."""
+        return []
+
+    # -- loading and checking -------------------------------------------------------
+    def default_load_dir(self, root: DumpRoot) -> tuple[Path, str]:
+        """The folder holding ``load_root`` for live output, and why it was chosen."""
+        raise NotImplementedError
+
+    def check(self, game: str, folder: Path, dump: Path | None = None) -> CheckResult:
+        """Check a game's pack folder against this loader's rules."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class PackContext:
+    """What a target's ``finish_pack`` gets: the game's pack and its aliases."""
+
+    out: Path
+    game: str
+    game_dir: Path
+    aliases: dict[str, str]  # dump title -> file the alias points to, relative to game_dir
+    managed: set[str]  # alias names this pack owns, now or from earlier runs
+    dump_root: Path | None = None  # the dump folder the pack was built from
