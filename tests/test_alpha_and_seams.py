@@ -4,7 +4,7 @@ import pytest
 from texpack import alpha, seams
 from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.engine.base import ResampleUpscaler
-from texpack.process import prepare, upscale_group
+from texpack.imagesteps import prepare, upscale_group
 
 
 def cutout(h=16, w=16, colour=(200, 40, 40)):

@@ -1,5 +1,8 @@
 import json
+import subprocess
+import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -18,14 +21,32 @@ def run():
     return invoke
 
 
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
 def test_every_command_has_help(run):
-    cmds = {"build": None, "scan": None, "check": None, "profile": ["check", "schema"], "models": ["list", "info", "install", "import"], "watch": None}
-    for cmd, subs in cmds.items():
-        r = run(cmd, "--help")
-        assert r.exit_code == 0 and "Usage" in r.output
-        for sub in subs or []:
-            r = run(cmd, sub, "--help")
-            assert r.exit_code == 0 and len(r.output.splitlines()) > 3
+    seen = []
+    for path, cmd in _commands(main):
+        r = run(*path, "--help")
+        assert r.exit_code == 0 and "Usage" in r.output, path
+        assert cmd.help and len(cmd.help.split()) >= 4, f"{' '.join(path)} needs a real help text"
+        for p in cmd.params:
+            if isinstance(p, click.Option):
+                assert p.help, f"{' '.join(path)} {p.opts[0]} has no help"
+        seen.append(" ".join(path))
+    assert {"build", "watch", "scan", "check", "train", "extract", "models info"} <= set(seen)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["scan", str(EXAMPLES / "duckstation")], ["check", str(EXAMPLES)], ["profile", "schema"], ["models", "list"]])
+def test_light_commands_never_import_pytorch(args, tmp_path):
+    """--help, scan, check, profile and models list answer without loading PyTorch."""
+    code = "import sys; from texpack.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit: pass\nprint('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-500:]
 
 
 def test_build_all_examples(run, tmp_path):
@@ -38,9 +59,32 @@ def test_build_all_examples(run, tmp_path):
     assert again.exit_code == 0 and "built" not in again.output.split("pack:")[0]
 
 
-def test_dry_run_writes_nothing(run, tmp_path):
+def test_dry_run_writes_nothing_and_builds_no_network(run, tmp_path):
+    from texpack.build import build
+    from texpack.engine.pool import EnginePool
+
+    from .conftest import build_request
+
     r = run("build", EXAMPLES / "duckstation", "--out", tmp_path / "p", "--dry-run")
     assert r.exit_code == 0 and not (tmp_path / "p").exists()
+    assert "19 built" in r.output  # every texture planned, with the bundled model
+    pool = EnginePool()
+    reports = build(build_request(EXAMPLES, tmp_path / "p", dry_run=True), pool=pool)
+    assert pool.built == 0 and sum(len(r.outcomes) for r in reports) > 40
+
+
+def test_unchanged_rebuild_builds_no_network(tmp_path):
+    from texpack.build import build
+    from texpack.engine.pool import EnginePool
+
+    from .conftest import build_request
+
+    first = EnginePool()
+    build(build_request(EXAMPLES / "gliden64", tmp_path), pool=first)
+    assert first.built == 1  # the bundled model, once for the whole build
+    again = EnginePool()
+    (r,) = build(build_request(EXAMPLES / "gliden64", tmp_path), pool=again)
+    assert again.built == 0 and r.counts()["up-to-date"] == 20
 
 
 def test_scan_reports_groups_and_duplicates(run):

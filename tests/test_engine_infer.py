@@ -10,7 +10,7 @@ from texpack.models import DEFAULT_MODEL, find_model
 from texpack.models.load import load_model
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
 from texpack.errors import EngineError, UsageError
-from texpack.process import prepare, upscale_group
+from texpack.imagesteps import prepare, upscale_group
 
 from .conftest import DATA, EXAMPLES
 

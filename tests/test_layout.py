@@ -74,7 +74,7 @@ def test_old_vram_write_name_is_resolved_by_its_pixels(tmp_path):
     """A legacy {:08X}{:08X} name that splits two ways: the pixels' XXH3-128 picks the right one."""
     import numpy as np
 
-    from texpack.emulators.duckstation import vram_write_hash
+    from texpack.emulators.vramhash import vram_write_hash
     from texpack.imageio import encode_png
 
     rng = np.random.default_rng(0)

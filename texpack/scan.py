@@ -79,7 +79,9 @@ def parse_file(root: DumpRoot, path: Path) -> DumpItem | Problem:
         suggestions = e.suggestions
         if len(suggestions) > 1 and root.emulator == duckstation.ID:
             # An old vram-write name can split several ways; the pixels can say which.
-            suggestions = duckstation.verified_candidates(path, suggestions)
+            from texpack.emulators.vramhash import verified_candidates
+
+            suggestions = verified_candidates(path, suggestions)
         return Problem(rel, e.reason, tuple(s + path.suffix for s in suggestions))
     return DumpItem(path, rel, key)
 

@@ -8,7 +8,6 @@ import click
 
 from texpack.emulators import EMULATORS
 from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
-from texpack.session import GameOptions
 from texpack.targets import TARGET_IDS
 
 
@@ -35,8 +34,10 @@ def pack_options(f: Callable) -> Callable:
     return f
 
 
-def game_options(kw: dict, threads: int | None = None, **extra) -> GameOptions:
-    """GameOptions from the parsed pack and engine options."""
+def game_options(kw: dict, threads: int | None = None, **extra):
+    """:class:`~texpack.session.GameOptions` from the parsed pack and engine options."""
+    from texpack.session import GameOptions
+
     return GameOptions(
         target=kw["target"], profile=kw["profile"], scale=kw["scale"], model=kw["model"], detail=kw["detail"],
         engine=EngineOptions(kw["device"], kw["precision"], kw["tile"], threads=threads), **extra,

@@ -1,18 +1,12 @@
-"""DuckStation dumps: ``textures/<SERIAL>/dumps/`` (specs/ps1-formats.md §1.2, §1.3)."""
+"""DuckStation dumps: ``textures/<SERIAL>/dumps/`` (docs/formats/ps1.md "Dump side")."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from texpack import fswalk
-from texpack.fswalk import Listing
-
-import numpy as np
-import xxhash
-
 from texpack.emulators.psxnames import PsxName, parse_psx_name
-from texpack.errors import ImageError
-from texpack.imageio import load_rgba
+from texpack.fswalk import Listing
 
 ID = "duckstation"
 FAMILY = "ps1"
@@ -33,29 +27,3 @@ def list_files(root: Path) -> Listing:
 def parse(name: str, game: str) -> PsxName:
     del game  # the serial is the folder name; names do not carry it
     return parse_psx_name(name)
-
-
-def vram_write_hash(rgba: np.ndarray, stp_from_alpha: bool) -> str:
-    """The name hash of a ``vram-write`` dump, rebuilt from its pixels (ps1 §2 exception).
-
-    The dump holds each 5-bit channel expanded with ``(c*527+23)>>6``, which ``>>3`` undoes
-    exactly; the hash is XXH3-128 over the little-endian 16-bit words, high half first.
-    The mask bit is only known when the dump kept alpha (DumpVRAMWriteForceAlphaChannel off);
-    otherwise it is taken as 0, which is right when no pixel had it set.
-    """
-    px = rgba.astype(np.uint16)
-    words = (px[..., 0] >> 3) | ((px[..., 1] >> 3) << 5) | ((px[..., 2] >> 3) << 10)
-    if stp_from_alpha:
-        words |= np.where(px[..., 3] > 0, 0x8000, 0).astype(np.uint16)
-    return xxhash.xxh3_128(words.astype("<u2").tobytes()).hexdigest().upper()
-
-
-def verified_candidates(path: Path, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """The one current name whose hash the pixels reproduce, or all candidates when none does."""
-    try:
-        rgba = load_rgba(path)
-    except ImageError:
-        return candidates
-    hashes = {vram_write_hash(rgba, stp) for stp in (False, True)}
-    hits = tuple(c for c in candidates if c.removeprefix("vram-write-") in hashes)
-    return hits or candidates

@@ -24,7 +24,7 @@ from texpack.errors import PackError, TexpackError, UsageError
 from texpack.pipeline.ledger import Ledger
 from texpack.pipeline.plan import Group, Member, Plan
 from texpack.pipeline.sources import decode_item
-from texpack.process import Prepared, prepare, upscale_group
+from texpack.imagesteps import Prepared, prepare, upscale_group
 from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status
 from texpack.targets import Target

@@ -20,7 +20,7 @@ from texpack.engine.pool import EngineKey
 from texpack.errors import TexpackError, UsageError
 from texpack.pipeline.ledger import rel_problem
 from texpack.pipeline.sources import SourceCache
-from texpack.process import PIPELINE_VERSION
+from texpack.imagesteps import PIPELINE_VERSION
 from texpack.profile import Settings
 from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status

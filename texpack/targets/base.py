@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from texpack.errors import PackError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from texpack.emulators import DumpRoot, TextureName
     from texpack.profile import Profile
 

@@ -23,15 +23,16 @@ import sys
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from texpack.emulators.psxnames import LOAD_EXTENSIONS, PsxTextureName, VramWriteName, parse_psx_title
 from texpack.errors import DumpNameError, PackError
-from texpack.imageio import load_rgba
 from texpack.targets.base import CheckResult, PackContext, Target
 from texpack.targets.checkutil import image_size, scale_of
 from texpack.targets.duckstation_config import read_aliases, update_config
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ST_LIFT = 1  # opaque exact black in ST textures becomes (1, 1, 1)
 ST_OPAQUE = 243  # alpha above 0.95 reads as opaque
@@ -153,6 +154,8 @@ class DuckStation(Target):
             res.add("warning", rel, f"scale {sx}x{sy} of the named {key.width}x{key.height}; use one integer scale")
         scales[max(sx, sy)] += 1
         if key.semi_transparent and ext == "png":
+            from texpack.imageio import load_rgba
+
             try:
                 px = load_rgba(p)
             except Exception:  # noqa: BLE001 - unreadable pixels were reported by size already

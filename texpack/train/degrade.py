@@ -169,7 +169,7 @@ def degrade(hr_rgb: np.ndarray, hr_alpha: np.ndarray | None, factor: int, recipe
     """(dump-like LR colour as the network sees it, target HR colour, LR 1-bit alpha or None).
 
     ``hr_alpha`` is None for opaque sources. Hidden LR texels get their colour bled in from
-    visible ones, as :func:`texpack.process.prepare` does before the network.
+    visible ones, as :func:`texpack.imagesteps.prepare` does before the network.
     """
     target = target_colour(hr_rgb, recipe)
     lr = downscale(hr_rgb, factor, recipe.downscale)

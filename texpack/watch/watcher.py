@@ -153,7 +153,7 @@ class Watcher:
         self.on_outcome(o)
 
     # -- work -------------------------------------------------------------------------
-    def _process(self, batch: list[Settled]) -> None:
+    def _run_batch(self, batch: list[Settled]) -> None:
         lane = self._lane(batch[0].path)
         if lane is None:
             return
@@ -208,7 +208,7 @@ class Watcher:
                 if self.ready:
                     batch = take_batch(self.ready, lambda p: self._known(p), self.options.batch, self.options.batch_pixels)
                     try:
-                        self._process(batch)
+                        self._run_batch(batch)
                     except BuildAborted as e:
                         self.aborted = str(e)
                         for o in e.outcomes:
