@@ -42,9 +42,9 @@ def main(verbose: bool) -> None:
 
 
 def _register() -> None:
-    from texpack.cli import build, check, extract, models, profile, scan, train, watch
+    from texpack.cli import build, check, extract, install, models, profile, scan, train, watch
 
-    for mod in (build, scan, check, profile, models, watch, train, extract):
+    for mod in (build, scan, check, profile, models, watch, train, extract, install):
         main.add_command(mod.command)
 
 

@@ -1,0 +1,40 @@
+"""`texpack install`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from texpack.cli import EXIT_FAILED, fail
+from texpack.errors import TexpackError
+
+
+@click.command("install")
+@click.argument("pack", type=click.Path(exists=True, path_type=Path))
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), help="Emulator data folder (the one holding hires_texture/ or textures/); default: found from the common front-ends.")
+@click.option("--overwrite", is_flag=True, help="Replace files already there that differ from the pack's (kept by default).")
+def command(pack: Path, into: Path | None, overwrite: bool) -> None:
+    """Merge PACK (a pack folder or a --zip archive) into an emulator's load folder.
+
+    Files already there are never replaced unless --overwrite; DuckStation's config.yaml
+    gains the pack's aliases and keeps your settings and aliases.
+    """
+    from texpack.install import choose_into, install
+
+    try:
+        if into is None:
+            into, why = choose_into(pack)
+            click.echo(f"installing into {into} ({why})")
+        rep = install(pack, into, overwrite)
+    except TexpackError as e:
+        raise fail(e) from e
+    for rel, why in rep.kept:
+        click.echo(f"kept: {rel}: {why}")
+    for rel, why in rep.failed:
+        click.echo(f"failed: {rel}: {why}", err=True)
+    for note in rep.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"{len(rep.added)} added, {len(rep.replaced)} updated, {len(rep.unchanged)} already there, {len(rep.kept)} kept, {len(rep.failed)} failed, in {rep.into}")
+    sys.exit(EXIT_FAILED if rep.failed else 0)
