@@ -81,6 +81,26 @@ def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: Pr
     return report
 
 
+def _check_clashes(roots: list[DumpRoot], target: str | None) -> None:
+    """Two dump folders whose packs would share one game folder (GLideN64 and Rice dumps of
+    one IDENT both write hires_texture/<IDENT>/) would overwrite each other on every run."""
+    from texpack.session import resolve_target
+
+    seen: dict[str, DumpRoot] = {}
+    for root in roots:
+        try:
+            rel = resolve_target(root, target).game_rel(root.game)
+        except TexpackError:
+            continue  # reported for that game when it is built
+        other = seen.get(rel)
+        if other is not None:
+            raise UsageError(
+                f"{other.emulator} dumps ({other.path}) and {root.emulator} dumps ({root.path}) would both write {rel}/; "
+                "build them into separate --out folders, or pick one with --emulator"
+            )
+        seen[rel] = root
+
+
 def build(req: BuildRequest, progress: ProgressSink = NO_PROGRESS, pool: EnginePool | None = None) -> list[Report]:
     """Build every game under ``req.dump``; one report per game, written to the pack's report file.
 
@@ -96,6 +116,7 @@ def build(req: BuildRequest, progress: ProgressSink = NO_PROGRESS, pool: EngineP
         except ValueError:
             continue
         raise UsageError(f"--out {req.out} lies inside the dump folder {root.path}: the pack would be read back as dumps")
+    _check_clashes(roots, req.options.target)
     pool = pool or EnginePool(req.options.engine)
     reports = []
     for root in roots:

@@ -21,6 +21,9 @@ from texpack.engine.base import Upscaler
 PAD = 8  # LR texels of seam context on each side of textures 32 px and larger
 SMALL_PAD = 4  # smaller textures: 8 px would more than double the network's work
 PIPELINE_VERSION = "4"  # bump when the output of the same input and settings changes
+LARGE_OUTPUT_PX = 8 << 20  # outputs above this go band by band (upscale_large)
+BAND_OUTPUT_PX = 4 << 20  # output pixels of one band, at the model's scale (a float band: ~50 MB)
+BAND_MARGIN = 24  # LR rows of context above and below a band: more than the compact net sees
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +32,14 @@ class Prepared:
     alpha: np.ndarray | None  # (H+2P, W+2P) float32 padded, or None when alpha is not carried
     mode: AlphaMode
     levels: np.ndarray | None
-    size: tuple[int, int]
-    pad: int
+    size: tuple[int, int]  # (h, w) of the texture (or of a band of it) inside the padded arrays
+    pad: int  # texels of context left and right (and above and below, unless ``top`` says)
     color_fix: bool = False
+    top: int = -1  # texels of context above, when it differs from ``pad`` (a band of a texture)
+
+    @property
+    def y0(self) -> int:
+        return self.pad if self.top < 0 else self.top
 
     @property
     def net_alpha(self) -> bool:
@@ -105,36 +113,92 @@ def _upscale_levels(alpha: np.ndarray, levels: np.ndarray, h: int, w: int) -> np
     return lv[resize(onehot, h, w).argmax(axis=-1)] / 255.0
 
 
+def _finish(out: np.ndarray, out_alpha: np.ndarray | None, p: Prepared, s: int, scale: int, fix_colour: bool = True) -> np.ndarray:
+    """Crop a network output (model scale ``s``) to the texture, size it to ``scale``, finish alpha."""
+    h, w = p.size
+    t, left = p.y0, p.pad
+    rgb = resize(out[t * s : (t + h) * s, left * s : (left + w) * s], h * scale, w * scale)
+    if fix_colour and p.color_fix:
+        rgb = _match_mean(rgb, p.rgb[t : t + h, left : left + w], p.alpha[t : t + h, left : left + w] if p.alpha is not None else None)
+    a = None
+    if out_alpha is not None:
+        a = resize(out_alpha[t * s : (t + h) * s, left * s : (left + w) * s].mean(axis=2), h * scale, w * scale)
+    elif p.alpha is not None:
+        hp, wp = p.alpha.shape
+        if p.levels is not None:
+            a = _upscale_levels(p.alpha, p.levels, hp * scale, wp * scale)
+        else:
+            a = resize(p.alpha, hp * scale, wp * scale)
+        a = a[t * scale : (t + h) * scale, left * scale : (left + w) * scale]
+    return alpha_ops.finish(rgb, a, p.mode, p.levels)
+
+
 def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[np.ndarray]:
-    """Upscale same-shape prepared textures in one batch; returns RGBA8 at exactly ``scale``x."""
+    """Upscale same-shape prepared textures in one batch; returns RGBA8 at exactly ``scale``x.
+
+    A texture whose output is large goes through :func:`upscale_large` instead, band by band.
+    """
     if not items:
         return []
     shapes = {p.shape for p in items}
     if len(shapes) != 1:
         raise ValueError(f"upscale_group needs one shape, got {sorted(shapes)}")
+    h, w = items[0].size
+    if h * w * scale * scale > LARGE_OUTPUT_PX:
+        return [upscale_large(engine, p, scale) for p in items]
     batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha]  # type: ignore[index]
     out = engine.run(np.stack(batch))
-    s = engine.scale
     results = []
     extra = len(items)
     for i, p in enumerate(items):
-        h, w = p.size
-        P = p.pad
-        rgb = out[i, P * s : (P + h) * s, P * s : (P + w) * s]
-        rgb = resize(rgb, h * scale, w * scale)
-        if p.color_fix:
-            rgb = _match_mean(rgb, p.rgb[P : P + h, P : P + w], p.alpha[P : P + h, P : P + w] if p.alpha is not None else None)
         a = None
         if p.net_alpha:
-            a = out[extra, P * s : (P + h) * s, P * s : (P + w) * s].mean(axis=2)
-            a = resize(a, h * scale, w * scale)
+            a = out[extra]
             extra += 1
-        elif p.alpha is not None:
-            hp, wp = p.alpha.shape
-            if p.levels is not None:
-                a = _upscale_levels(p.alpha, p.levels, hp * scale, wp * scale)
-            else:
-                a = resize(p.alpha, hp * scale, wp * scale)
-            a = a[P * scale : (P + h) * scale, P * scale : (P + w) * scale]
-        results.append(alpha_ops.finish(rgb, a, p.mode, p.levels))
+        results.append(_finish(out[i], a, p, engine.scale, scale))
     return results
+
+
+def _band(p: Prepared, r0: int, r1: int, margin: int) -> Prepared:
+    """Rows ``r0:r1`` of the texture with ``margin`` rows of context each side (as far as there are)."""
+    a0 = max(0, p.pad + r0 - margin)
+    a1 = min(p.rgb.shape[0], p.pad + r1 + margin)
+    alpha = p.alpha[a0:a1] if p.alpha is not None else None
+    return Prepared(p.rgb[a0:a1], alpha, p.mode, p.levels, (r1 - r0, p.size[1]), p.pad, False, p.pad + r0 - a0)
+
+
+def upscale_large(engine: Upscaler, p: Prepared, scale: int, band_px: int = BAND_OUTPUT_PX) -> np.ndarray:
+    """One large texture in bounded memory: bands of rows, each with context above and below,
+    finished straight into the RGBA8 output; no float copy of the whole output is ever made.
+
+    The colour fix needs the whole texture's average: it is summed band by band and
+    applied to the finished 8-bit output at the end.
+    """
+    h, w = p.size
+    out = np.empty((h * scale, w * scale, 4), np.uint8)
+    rows = max(4, band_px // max(1, (w + 2 * p.pad) * engine.scale * engine.scale))
+    sums = np.zeros(3, np.float64)
+    src_sums = np.zeros(3, np.float64)
+    n_vis = 0
+    for r0 in range(0, h, rows):
+        r1 = min(h, r0 + rows)
+        b = _band(p, r0, r1, BAND_MARGIN)
+        batch = [b.rgb] + ([np.repeat(b.alpha[..., None], 3, axis=2)] if b.net_alpha else [])  # type: ignore[index]
+        res = engine.run(np.stack(batch))
+        done = _finish(res[0], res[1] if b.net_alpha else None, b, engine.scale, scale, fix_colour=False)
+        out[r0 * scale : r1 * scale] = done
+        if p.color_fix:
+            t, left = b.y0, b.pad
+            vis = done[..., 3] > 127 if p.alpha is not None else np.ones(done.shape[:2], bool)
+            down_vis = vis.reshape(r1 - r0, scale, w, scale).all(axis=(1, 3))
+            down = done[..., :3].reshape(r1 - r0, scale, w, scale, 3).mean(axis=(1, 3)) / 255.0
+            src = b.rgb[t : t + r1 - r0, left : left + w]
+            sums += down[down_vis].sum(axis=0)
+            src_sums += src[down_vis].sum(axis=0)
+            n_vis += int(down_vis.sum())
+    if p.color_fix and n_vis:
+        shift = np.round((src_sums - sums) / n_vis * 255.0).astype(np.int16)
+        for r0 in range(0, out.shape[0], 256):
+            part = out[r0 : r0 + 256, :, :3].astype(np.int16) + shift
+            out[r0 : r0 + 256, :, :3] = np.clip(part, 0, 255).astype(np.uint8)
+    return out

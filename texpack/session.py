@@ -126,8 +126,20 @@ class GameSession:
         return notes
 
 
+def check_models(profile: Profile, options: GameOptions, pool: EnginePool) -> None:
+    """Every model the profile (or ``--model``) names exists, its weights read, the device
+    is there: a usage error now, before any work, instead of one failure per texture."""
+    from texpack.engine.base import RESAMPLE_MODES
+
+    names = {options.model} if options.model else {profile.base.model} | {r.set["model"] for r in profile.rules if "model" in r.set}
+    for name in sorted(names):
+        if name not in RESAMPLE_MODES:
+            pool.key(name, 1, options.detail or 0.0)
+
+
 def open_game(root: DumpRoot, out: Path, options: GameOptions, pool: EnginePool) -> GameSession:
-    """Resolve target and profile for ``root`` and open its pack in ``out``."""
+    """Resolve target and profile for ``root``, check its models, and open its pack in ``out``."""
     target = resolve_target(root, options.target)
     profile = resolve_profile(root, options.profile, target, options.scale)
+    check_models(profile, options, pool)
     return GameSession(root, out, target, profile, options, pool)

@@ -8,6 +8,7 @@ profile, model or folder; 3 stopped early because the pack could not be written
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
@@ -38,7 +39,18 @@ def fail(e: TexpackError) -> CliError:
 @click.option("-v", "--verbose", is_flag=True, help="Log engine details (device, precision, tiling).")
 def main(verbose: bool) -> None:
     """Turn N64 (GLideN64, Rice) and PS1 (DuckStation) texture dumps into hi-res packs."""
+    # Ctrl-C at any moment (PyTorch still loading included) ends the run quietly: every
+    # file is written atomically and the state is committed per file, so nothing is lost.
+    signal.signal(signal.SIGINT, _interrupted)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _interrupted(signum, frame) -> None:
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _register() -> None:

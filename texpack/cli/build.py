@@ -51,10 +51,10 @@ def command(dump, out, dry_run, zip_dir, gliden64_cache, gliden64_settings, over
             click.echo(f"  wrote {extra}")
         for note in r.notes:
             click.echo(f"  {note}")
-        for status in ("kept", "skipped"):
-            reasons = Counter(o.reason for o in r.outcomes if o.status.value == status)
+        for status in ("kept", "skipped", "built"):
+            reasons = Counter(o.reason for o in r.outcomes if o.status.value == status and o.reason and o.reason != "dry run")
             for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
-                click.echo(f"  {status} {n}: {reason}")
+                click.echo(f"  {'note' if status == 'built' else status} {n}: {reason}")
         if r.fatal:
             code = EXIT_ABORTED
         elif (r.failed or r.aborted) and code == 0:

@@ -75,7 +75,9 @@ def find_dump_roots(path: Path, emulator: str | None = None, game: str | None = 
             continue
         if depth < max_depth:
             try:
-                children = sorted(c for c in folder.iterdir() if c.is_dir() and not c.name.startswith("."))
+                # Hidden folders are looked into too (a game IDENT may start with '.'); texpack's
+                # own state folder never holds dumps.
+                children = sorted(c for c in folder.iterdir() if c.is_dir() and c.name != ".texpack" and not c.is_symlink())
             except OSError:
                 continue
             frontier.extend((c, depth + 1) for c in children)

@@ -48,6 +48,9 @@ class CheckResult:
         self.findings.append(Finding(level, file, message))
 
 
+MAX_OUTPUT_PX = 4096 * 4096
+
+
 @dataclass(frozen=True, slots=True)
 class SizeDecision:
     """What a target's size limits make of one texture at one scale."""
@@ -103,8 +106,18 @@ class Target:
         return ""
 
     def size_rule(self, width: int, height: int, scale: int) -> SizeDecision:
-        """The loader's size limits applied to a ``width`` x ``height`` dump at ``scale``."""
-        return SizeDecision(scale)
+        """The loader's size limits applied to a ``width`` x ``height`` dump at ``scale``.
+
+        Every target keeps a texture within ``MAX_OUTPUT_PX`` (4096 x 4096): no console
+        texture needs more, and a hostile dump must not ask for gigabytes.
+        """
+        s = scale
+        while s > 1 and width * height * s * s > MAX_OUTPUT_PX:
+            s -= 1
+        if width * height * s * s > MAX_OUTPUT_PX:
+            return SizeDecision(s, skip=f"{width}x{height} is larger than any console texture")
+        note = f"scale {scale} would make it {width * scale}x{height * scale}; capped at {s}" if s != scale else ""
+        return SizeDecision(s, note=note)
 
     def profile_problems(self, profile: Profile) -> list[str]:
         """Profile settings this target cannot honour, with key paths and lines."""

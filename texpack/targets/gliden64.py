@@ -55,6 +55,9 @@ class GLideN64(N64Target):
             note = f"scale {scale} would make it {width * scale}x{height * scale}; capped at {s} to stay within GLideN64's {MAX_SIDE} px"
         if width * s * height * s < MIN_TEXELS:
             return SizeDecision(s, skip=f"{width * s}x{height * s} is under {MIN_TEXELS} texels, which GLideN64 drops on load")
+        general = super().size_rule(width, height, s)
+        if general.skip or general.scale != s:
+            return SizeDecision(general.scale, general.skip, general.note)
         return SizeDecision(s, note=note)
 
     # -- check ------------------------------------------------------------------------

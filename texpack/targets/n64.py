@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from texpack.emulators.n64names import SUFFIXES, N64Name, parse_n64_name
-from texpack.errors import DumpNameError
+from texpack.errors import DumpNameError, PackError
 from texpack.targets.base import CheckResult, Target
 from texpack.targets.checkutil import image_size, scale_of
 
@@ -35,6 +35,11 @@ class N64Target(Target):
 
     def game_rel(self, game: str) -> str:
         return f"hires_texture/{game}"
+
+    def game_dir(self, out: Path, game: str) -> Path:
+        if game.startswith(".") or game.startswith("~!~"):
+            raise PackError(game, f"{self.title} skips folders whose names start with '.' or '~!~', so this game's pack would never load")
+        return super().game_dir(out, game)
 
     def default_load_dir(self, root) -> tuple[Path, str]:
         return mupen64plus_data_dir(), "mupen64plus' data folder"
