@@ -2,7 +2,7 @@
 
 Used for the shipped examples, the tests and the benchmarks: every texture is drawn
 here (so it may be redistributed) and encoded the way the emulator encodes that format
-(specs/n64-formats.md §1.1 pixel table, specs/ps1-formats.md §1.4).
+(docs/formats/n64.md "GLideN64 dumps", docs/formats/ps1.md "Dump side").
 """
 
 from __future__ import annotations
@@ -59,13 +59,13 @@ def _q5(v: np.ndarray) -> np.ndarray:
 
 
 def _psx5(v: np.ndarray) -> np.ndarray:
-    """DuckStation's 5-to-8-bit expansion (c*527+23)>>6 (ps1 §1.4)."""
+    """DuckStation's 5-to-8-bit expansion (c*527+23)>>6 (docs/formats/ps1.md "Dump side")."""
     c = np.clip(np.round(v * 31), 0, 31).astype(np.int32)
     return ((c * 527 + 23) >> 6).astype(np.uint8)
 
 
 def n64_pixels(rng: np.random.Generator, fmt: int, siz: int, h: int, w: int) -> np.ndarray:
-    """RGBA8 content as GLideN64 dumps the given N64 format (n64 §1.1)."""
+    """RGBA8 content as GLideN64 dumps the given N64 format (docs/formats/n64.md "GLideN64 dumps")."""
     rgb = _picture(rng, h, w)
     mask = _cutout(rng, h, w)
     out = np.empty((h, w, 4), np.uint8)
@@ -99,7 +99,7 @@ def n64_pixels(rng: np.random.Generator, fmt: int, siz: int, h: int, w: int) -> 
 
 
 def psx_pixels(rng: np.random.Generator, semi: bool, h: int, w: int, opaque: bool = False) -> np.ndarray:
-    """RGBA8 content as DuckStation dumps a texture (ps1 §1.4)."""
+    """RGBA8 content as DuckStation dumps a texture (docs/formats/ps1.md "Dump side")."""
     rgb = _psx5(_picture(rng, h, w))
     out = np.empty((h, w, 4), np.uint8)
     out[..., :3] = rgb
@@ -123,6 +123,7 @@ class SynthSpec:
     count: int = 24
     seed: int = 0
     duplicates: int = 2  # names that share another texture's pixels
+    sizes: tuple[tuple[int, int], ...] = ()  # (h, w) to draw from; empty: N64_SIZES
 
 
 N64_FORMATS = [(0, 2), (0, 3), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2), (4, 0), (4, 1)]
@@ -136,7 +137,8 @@ def make_gliden64_dump(base: Path, ident: str = "TEXPACK DEMO", spec: SynthSpec 
     made: list[tuple[str, bytes, int, int]] = []
     for i in range(spec.count):
         fmt, siz = N64_FORMATS[i % len(N64_FORMATS)]
-        h, w = N64_SIZES[rng.integers(0, len(N64_SIZES))]
+        sizes = spec.sizes or N64_SIZES
+        h, w = sizes[rng.integers(0, len(sizes))]
         data = encode_png(n64_pixels(rng, fmt, siz, h, w), 6)
         crc = _hex(rng, 8)
         if fmt == 2 or (fmt == 0 and siz == 0):
@@ -211,6 +213,6 @@ def make_duckstation_dump(base: Path, serial: str = "SLUS-99999", spec: SynthSpe
         (folder / "-".join(parts)).write_bytes(data)
     bg = np.empty((240, 320, 4), np.uint8)
     bg[..., :3] = _psx5(_picture(rng, 240, 320))
-    bg[..., 3] = 255  # DumpVRAMWriteForceAlphaChannel defaults to true (ps1 §1.4)
+    bg[..., 3] = 255  # DumpVRAMWriteForceAlphaChannel defaults to true (docs/formats/ps1.md "Dump side")
     (folder / f"vram-write-{_hex(rng, 32)}.png").write_bytes(encode_png(bg, 6))
     return folder

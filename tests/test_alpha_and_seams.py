@@ -128,10 +128,11 @@ def test_ternary_alpha_invents_no_semi_band(with_semi):
 
 def test_color_fix_matches_the_dump_average():
     class Brighter:
-        name, scale, identity = "brighter", 4, "test"
+        name, scale = "brighter", 4
 
-        def run(self, batch):  # a drifting "network": nearest x4, 20 levels too bright
-            return np.clip(batch.repeat(4, 1).repeat(4, 2) + 20 / 255, 0, 1)
+        def run(self, batch, as_uint8=False):  # a drifting "network": nearest x4, 20 levels too bright
+            y = np.clip(batch.repeat(4, 1).repeat(4, 2) + 20 / 255, 0, 1)
+            return np.floor(y * 255 + 0.5).astype(np.uint8) if as_uint8 else y
 
     px = cutout(16, 16, (120, 90, 60))
     for fix in (False, True):

@@ -158,3 +158,26 @@ def test_cuda_tile_follows_free_memory(monkeypatch, compact):
         monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None, f=free_gib: (int(f * 2**30), 80 * 2**30))
         tiles.append(e._auto_tile())
     assert tiles[0] < tiles[1] <= tiles[2] <= 1024 and tiles[0] >= 32
+
+
+@pytest.mark.parametrize("mode", [AlphaMode.OPAQUE, AlphaMode.BINARY, AlphaMode.GRADED, AlphaMode.TERNARY, AlphaMode.INTENSITY])
+def test_eight_bit_engine_output_matches_the_float_path(compact, mode):
+    """The engine rounds to 8 bits itself (on the device) when nothing needs float output:
+    the pack may differ from the float path by at most one level."""
+    from texpack.imagesteps import _finish
+
+    rng = np.random.default_rng(5)
+    rgba = (rng.random((3, 24, 20, 4)) * 255).astype(np.uint8)
+    rgba[..., 3] = np.where(rng.random((3, 24, 20)) > 0.4, 255, np.where(rng.random((3, 24, 20)) > 0.5, 0x8F, 0))
+    items = [prepare(r, mode, AlphaMode.AUTO, SeamMode.MIRROR) for r in rgba]
+    eng = engine(compact)
+    got = upscale_group(eng, items, 4)  # takes the 8-bit path
+    batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha]
+    out = eng.run(np.stack(batch))
+    extra = len(items)
+    for i, p in enumerate(items):
+        a = None
+        if p.net_alpha:
+            a, extra = out[extra], extra + 1
+        want = _finish(out[i], a, p, 4, 4)
+        assert got[i].dtype == np.uint8 and np.abs(got[i].astype(int) - want.astype(int)).max() <= 1

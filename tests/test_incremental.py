@@ -33,9 +33,9 @@ def counted(monkeypatch):
     for cls in (TorchUpscaler, ResampleUpscaler):
         orig = cls.run
 
-        def run(self, batch, _orig=orig):
+        def run(self, batch, as_uint8=False, _orig=orig):
             n["images"] += len(batch)
-            return _orig(self, batch)
+            return _orig(self, batch, as_uint8)
 
         monkeypatch.setattr(cls, "run", run)
     return n

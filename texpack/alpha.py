@@ -1,7 +1,7 @@
 """Alpha policy: resolve what a texture's alpha means, bleed colour under it, snap it back.
 
-The rules are DESIGN.md's "Alpha is format-dependent" and the loaders' reading of alpha
-(specs/n64-formats.md §1.1, specs/ps1-formats.md §1.4, §3.4).
+The rules follow what each format's alpha means in the dumps and how the loaders read
+it (docs/formats/n64.md "GLideN64 dumps", docs/formats/ps1.md "Alpha in replacements").
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from texpack.alpha_modes import AlphaMode
 
-ST_SEMI = 0x8F  # DuckStation writes semi-transparent texels with alpha 0x8F (ps1 §1.4)
+ST_SEMI = 0x8F  # DuckStation writes semi-transparent texels with alpha 0x8F (docs/formats/ps1.md "Dump side")
 
 
 def resolve(mode: AlphaMode, key_mode: AlphaMode, alpha: np.ndarray) -> AlphaMode:
@@ -86,7 +86,7 @@ def snap(alpha: np.ndarray, mode: AlphaMode, levels: np.ndarray | None = None) -
     if mode in (AlphaMode.BINARY, AlphaMode.BINARY_CLEAR):
         return np.where(a8 >= 128, 255, 0).astype(np.uint8)
     if mode is AlphaMode.TERNARY:
-        # Midpoints between 0, 0x8F and 255; the loader reads <=242 as semi (ps1 §3.4).
+        # Midpoints between 0, 0x8F and 255; the loader reads <=242 as semi (docs/formats/ps1.md "Alpha in replacements").
         return np.select([a8 < 72, a8 < 199], [0, ST_SEMI], 255).astype(np.uint8)
     if mode is AlphaMode.LEVELS and levels is not None and len(levels):
         lv = np.asarray(levels, np.int16)
@@ -96,20 +96,21 @@ def snap(alpha: np.ndarray, mode: AlphaMode, levels: np.ndarray | None = None) -
 
 
 def finish(rgb: np.ndarray, alpha: np.ndarray | None, mode: AlphaMode, levels: np.ndarray | None = None) -> np.ndarray:
-    """Combine an upscaled float RGB (H, W, 3) and alpha into the RGBA8 the loader expects."""
+    """Combine an upscaled RGB (H, W, 3; float in [0, 1] or already uint8) and alpha into the
+    RGBA8 the loader expects."""
     out = np.empty(rgb.shape[:2] + (4,), np.uint8)
-    out[..., :3] = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    out[..., :3] = rgb if rgb.dtype == np.uint8 else np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
     if mode is AlphaMode.OPAQUE or alpha is None and mode is not AlphaMode.INTENSITY:
         out[..., 3] = 255
         return out
     if mode is AlphaMode.INTENSITY:
-        # I4/I8 dump as (I,I,I,I): alpha follows intensity (n64 §1.1, §2.1 fmt 4).
+        # I4/I8 dump as (I,I,I,I): alpha follows intensity (docs/formats/n64.md "GLideN64 dumps").
         out[..., 3] = out[..., :3].astype(np.uint16).sum(axis=-1) // 3
         return out
     a = snap(alpha, mode, levels)
     out[..., 3] = a
     if mode is AlphaMode.BINARY_CLEAR:
-        out[a == 0, :3] = 0  # ps1 §3.4: RGB zeroed where transparent
+        out[a == 0, :3] = 0  # RGB zeroed where transparent (docs/formats/ps1.md "Alpha in replacements")
     elif mode is AlphaMode.TERNARY:
-        out[a == 0, :3] = 0  # exact (0,0,0,0), or the loader reads it as semi (ps1 §3.4)
+        out[a == 0, :3] = 0  # exact (0,0,0,0), or the loader reads it as semi (docs/formats/ps1.md "Alpha in replacements")
     return out

@@ -1,4 +1,4 @@
-"""What a texture's alpha channel means, as a closed set (DESIGN.md "Alpha is format-dependent")."""
+"""What a texture's alpha channel means, as a closed set (docs/formats/n64.md and ps1.md)."""
 
 from __future__ import annotations
 

@@ -117,7 +117,12 @@ def _finish(out: np.ndarray, out_alpha: np.ndarray | None, p: Prepared, s: int, 
     """Crop a network output (model scale ``s``) to the texture, size it to ``scale``, finish alpha."""
     h, w = p.size
     t, left = p.y0, p.pad
-    rgb = resize(out[t * s : (t + h) * s, left * s : (left + w) * s], h * scale, w * scale)
+    if out.dtype == np.uint8:  # already 8-bit at the pack's scale (see upscale_group)
+        rgb = out[t * s : (t + h) * s, left * s : (left + w) * s]
+        if out_alpha is not None:
+            out_alpha = out_alpha.astype(np.float32) / 255.0
+    else:
+        rgb = resize(out[t * s : (t + h) * s, left * s : (left + w) * s], h * scale, w * scale)
     if fix_colour and p.color_fix:
         rgb = _match_mean(rgb, p.rgb[t : t + h, left : left + w], p.alpha[t : t + h, left : left + w] if p.alpha is not None else None)
     a = None
@@ -147,7 +152,10 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
     if h * w * scale * scale > LARGE_OUTPUT_PX:
         return [upscale_large(engine, p, scale) for p in items]
     batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha]  # type: ignore[index]
-    out = engine.run(np.stack(batch))
+    # At the model's own scale and without the colour fix, nothing needs float output:
+    # the engine rounds to 8 bits itself (on the device), exactly as finishing would.
+    as_uint8 = engine.scale == scale and not any(p.color_fix for p in items)
+    out = engine.run(np.stack(batch), as_uint8=as_uint8)
     results = []
     extra = len(items)
     for i, p in enumerate(items):

@@ -1,4 +1,4 @@
-"""GLideN64 dumps: ``texture_dump/<IDENT>/GLideNHQ[_strong_crc]/`` (specs/n64-formats.md §1.1)."""
+"""GLideN64 dumps: ``texture_dump/<IDENT>/GLideNHQ[_strong_crc]/`` (docs/formats/n64.md "GLideN64 dumps")."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from texpack.emulators.n64names import N64Name, parse_n64_name
 ID = "gliden64"
 FAMILY = "n64"
 DUMP_FOLDERS = ("GLideNHQ", "GLideNHQ_strong_crc")
-# TxFilter::dmptx writes only these two (§1.1); the loader takes more (§2.1).
+# TxFilter::dmptx writes only these; the loader takes more (docs/formats/n64.md).
 DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "allciByRGBA": ("png",)}
 
 

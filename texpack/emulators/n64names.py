@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from texpack.alpha_modes import AlphaMode
 from texpack.errors import DumpNameError
 
-# Suffix + extension pairs either loader knows (§2.1 checkFileName, §2.2 name parsing).
+# Suffix + extension pairs either loader knows (TxHiResLoader::checkFileName, Rice's FindAllTexturesFromFolder).
 SUFFIXES: dict[str, tuple[str, ...]] = {
     "all": ("png",),
     "ciByRGBA": ("png",),
@@ -75,14 +75,14 @@ class N64Name:
 
     @property
     def ci_like(self) -> bool:
-        """Rice's test for textures it only replaces with CI-type files (§1.2 "CI-like").
+        """Rice's test for textures it only replaces with CI-type files (docs/formats/n64.md "Rice dumps").
 
         The TLUT mode is not in the name, so only the format/size half of the test applies.
         """
         return self.fmt in (0, 2) and self.siz <= 1
 
     def alpha_mode(self) -> AlphaMode:
-        """What the dump's alpha means for this format (§1.1 pixel table)."""
+        """What the dump's alpha means for this format (docs/formats/n64.md "GLideN64 dumps")."""
         if self.fmt == 0 and self.siz == 2:
             return AlphaMode.BINARY  # RGBA5551
         if self.fmt == 3 and self.siz == 0:

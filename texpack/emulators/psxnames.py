@@ -24,7 +24,7 @@ from texpack.errors import DumpNameError
 
 MODES = ("P4", "P8", "C16", "STP4", "STP8", "STC16")
 TYPES = ("texupload", "texpage")
-# Extensions the DuckStation loader takes (§3.1); dumps are always .png.
+# Extensions the DuckStation loader takes (docs/formats/ps1.md "Discovery"); dumps are always .png.
 LOAD_EXTENSIONS = ("png", "jpg", "webp")
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class PsxTextureName:
         return (self.src_hash,) if self.pal_hash is None else (self.src_hash, self.pal_hash)
 
     def alpha_mode(self) -> AlphaMode:
-        # §1.4 dump alpha and §3.4 load rules: ST names read three levels, others one bit.
+        # docs/formats/ps1.md "Dump side" and "Alpha in replacements": ST names read three levels, others one bit.
         return AlphaMode.TERNARY if self.semi_transparent else AlphaMode.BINARY_CLEAR
 
 
@@ -99,14 +99,14 @@ class VramWriteName:
         return (self.hash,)
 
     def alpha_mode(self) -> AlphaMode:
-        return AlphaMode.LEVELS  # §3.4: the shader copies alpha as-is, so keep the dump's levels
+        return AlphaMode.LEVELS  # alpha is the STP bit: keep the dump's levels (docs/formats/ps1.md "Alpha in replacements")
 
 
 PsxName = PsxTextureName | VramWriteName
 
 
 def legacy_vram_write_candidates(digits: str) -> tuple[str, ...]:
-    """Current names for an old ``{:08X}{:08X}`` vram-write name (§4, 0.1-7058 to 0.1-9083).
+    """Current names for an old ``{:08X}{:08X}`` vram-write name (docs/formats/ps1.md "Names"; DuckStation 0.1-7058 to 0.1-9083).
 
     Each half was padded only to 8 digits, so a short name can split in several places;
     every split that gives two 8-to-16-digit halves is a candidate.

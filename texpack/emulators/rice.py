@@ -1,4 +1,4 @@
-"""Rice Video dumps: ``texture_dump/<IDENT>/{png_all,ci_by_png,…}/`` (specs/n64-formats.md §1.2)."""
+"""Rice Video dumps: ``texture_dump/<IDENT>/{png_all,ci_by_png,…}/`` (docs/formats/n64.md "Rice dumps")."""
 
 from __future__ import annotations
 

@@ -12,15 +12,14 @@ from torch.nn import functional as F
 class Upscaler(Protocol):
     """Upscales batches of same-size RGB images by a fixed native factor.
 
-    ``run`` takes float32 ``(N, H, W, 3)`` in [0, 1] and returns float32
-    ``(N, H*scale, W*scale, 3)`` in [0, 1]. ``identity`` changes whenever the output would.
+    ``run`` takes float32 ``(N, H, W, 3)`` in [0, 1] and returns ``(N, H*scale, W*scale, 3)``:
+    float32 in [0, 1], or uint8 rounded as ``floor(x * 255 + 0.5)`` with ``as_uint8``.
     """
 
     name: str
     scale: int
-    identity: str
 
-    def run(self, batch: np.ndarray) -> np.ndarray: ...
+    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray: ...
 
 
 RESAMPLE_MODES = ("nearest", "bilinear", "bicubic")
@@ -34,10 +33,11 @@ class ResampleUpscaler:
             raise ValueError(f"unknown resample mode {mode!r}")
         self.mode, self.scale = mode, scale
         self.name = mode
-        self.identity = f"resample:{mode}:x{scale}"
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
+    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
         kw = {} if self.mode == "nearest" else {"align_corners": False}
-        y = F.interpolate(x, scale_factor=self.scale, mode=self.mode, **kw)
-        return y.clamp_(0, 1).permute(0, 2, 3, 1).numpy()
+        y = F.interpolate(x, scale_factor=self.scale, mode=self.mode, **kw).clamp_(0, 1).permute(0, 2, 3, 1)
+        if as_uint8:
+            y = y.mul(255.0).add_(0.5).floor_().to(torch.uint8)
+        return y.numpy()

@@ -109,7 +109,6 @@ class TorchUpscaler:
         self.precision = supported_precision(resolve_precision(options.precision, self.device), model)
         self.scale = model.scale
         self.name = model.entry.name
-        self.identity = f"{model.sha256[:16]}:{model.info.arch}:{self.precision}"
         self.max_batch = options.max_batch
         self.multiple = max(1, model.info.size_multiple)
         self.minimum = model.info.size_minimum
@@ -122,6 +121,8 @@ class TorchUpscaler:
         if self.precision == "fp16" and self.device.type == "cpu":
             self.dtype = torch.float32  # CPU fp16 convs are slow: autocast only the convs
         self.net = net.to(self.dtype).eval()
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # texture sizes repeat: tuned kernels pay
         self._bytes_per_px = bytes_per_px(model, self.precision)
         self.tile = options.tile or self._auto_tile()
         # On the CPU a batch much past ~64k source pixels spills out of cache and gets slower
@@ -146,7 +147,8 @@ class TorchUpscaler:
             return torch.autocast("cpu", dtype=torch.float16)
         return contextlib.nullcontext()
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _net(self, x: torch.Tensor) -> torch.Tensor:
+        """The network on an NCHW float batch (any device); returns its raw output on the device."""
         h, w = x.shape[-2:]
         # Pixel-unshuffle and window-attention models need sides divisible by a factor,
         # and some a minimum size.
@@ -161,9 +163,32 @@ class TorchUpscaler:
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast():
             y = self.net(x)
-        return y[..., : h * self.scale, : w * self.scale].float().clamp_(0, 1).cpu()
+        return y[..., : h * self.scale, : w * self.scale]
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Float NCHW result on the host (tiles are blended in float)."""
+        return self._net(x).float().clamp_(0, 1).cpu()
+
+    def _forward_u8(self, x: torch.Tensor) -> torch.Tensor:
+        """RGB8 NHWC on the host, quantised on the device: a quarter of the bytes cross the
+        bus, and the host does no float work at the output size. Rounds exactly as
+        :func:`texpack.alpha.finish` does (floor of x * 255 + 0.5, clamped)."""
+        y = self._net(x).float().clamp_(0, 1).mul_(255.0).add_(0.5).floor_().to(torch.uint8)
+        y = y.permute(0, 2, 3, 1).contiguous()
+        if self.device.type != "cuda":
+            return y.cpu()
+        host = torch.empty(y.shape, dtype=torch.uint8, pin_memory=True)
+        host.copy_(y, non_blocking=True)
+        torch.cuda.current_stream(self.device).synchronize()
+        return host
+
+    def _check_finite(self, y: torch.Tensor) -> None:
+        if y.is_floating_point() and not bool(torch.isfinite(y).all()):
+            raise EngineError(f"{self.name}: the network produced NaN or infinite values")
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+        """``(N, H, W, 3)`` float32 in [0, 1] to ``(N, H*s, W*s, 3)``: float32 in [0, 1], or
+        uint8 when ``as_uint8`` (rounded on the device; large images are tiled in float)."""
         n, h, w, _ = batch.shape
         x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
         per = max(1, min(self.max_batch, self.batch_px // max(1, h * w)))
@@ -173,8 +198,18 @@ class TorchUpscaler:
             while i < n:
                 chunk = x[i : i + per]
                 try:
-                    outs.append(run_tiled(self._forward, chunk, self.scale, self.tile, TILE_OVERLAP))
+                    if as_uint8 and h <= self.tile and w <= self.tile:
+                        y = self._forward_u8(chunk)
+                    else:
+                        y = run_tiled(self._forward, chunk, self.scale, self.tile, TILE_OVERLAP)
+                        self._check_finite(y)
+                        y = y.permute(0, 2, 3, 1)
+                        if as_uint8:
+                            y = y.mul(255.0).add_(0.5).floor_().clamp_(0, 255).to(torch.uint8)
+                    outs.append(y)
                     i += len(chunk)
+                except EngineError:
+                    raise
                 except Exception as e:
                     if not _is_oom(e):
                         raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
@@ -187,4 +222,4 @@ class TorchUpscaler:
                     else:
                         raise EngineError(f"{self.name}: out of memory even at {MIN_TILE}px tiles") from e
                     log.warning("out of memory: retrying with batch %d, tile %d", per, self.tile)
-        return torch.cat(outs).permute(0, 2, 3, 1).numpy()
+        return torch.cat(outs).numpy()

@@ -1,4 +1,4 @@
-"""Network interpolation (ESRGAN §3.4): blend a PSNR-oriented model's weights with its GAN
+"""Network interpolation (ESRGAN, arXiv:1809.00219, §3.4): blend a PSNR-oriented model's weights with its GAN
 counterpart's, parameter by parameter, to pick a point between faithful and sharp without
 training or shipping a model for every point.
 

@@ -1,5 +1,5 @@
 """What GLideN64 and Rice share: ``hires_texture/<IDENT>/``, the N64 name grammar, and the
-shape of ``texpack check`` for an N64 pack (docs/formats/n64.md "Load side")."""
+shape of ``texpack check`` for an N64 pack (docs/formats/n64.md "GLideN64 load side", "Rice load side")."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ def _widen(levels: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _widen_psx(levels: np.ndarray) -> np.ndarray:
-    """DuckStation's 5-to-8-bit expansion ``(c*527+23)>>6`` (ps1 §1.4), back to [0, 1]."""
+    """DuckStation's 5-to-8-bit expansion ``(c*527+23)>>6`` (docs/formats/ps1.md "Dump side"), back to [0, 1]."""
     return ((levels.astype(np.int32) * 527 + 23) >> 6).astype(np.float32) / 255.0
 
 

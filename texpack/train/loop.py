@@ -1,6 +1,6 @@
 """The training run: an L1 stage, then an optional RaGAN stage, with checkpoints and resume.
 
-ESRGAN's recipe (§4.1): train the generator with L1 first (the PSNR-oriented model, also
+ESRGAN's recipe (Wang et al. 2018, arXiv:1809.00219, §4.1): train the generator with L1 first (the PSNR-oriented model, also
 the starting point that keeps the GAN stage from producing nonsense early), then go on
 with the perceptual + relativistic adversarial + small L1 objective. The generator's
 weights are averaged over steps (EMA, as Real-ESRGAN does); the averaged weights are what

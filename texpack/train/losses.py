@@ -1,6 +1,6 @@
 """ESRGAN's losses: pixel L1, a perceptual loss on pre-activation features, and RaGAN.
 
-Perceptual loss (ESRGAN §3.3): distances between VGG19 features taken *before* the
+Perceptual loss (ESRGAN, arXiv:1809.00219, §3.3): distances between VGG19 features taken *before* the
 activation (conv5_4), where features are denser and keep brightness. VGG19 weights cannot
 be downloaded at run time, so they are used when the user gives a file (``--vgg``, a
 torchvision ``vgg19`` state dict). Without one, :class:`EdgeLoss` plus discriminator
@@ -9,7 +9,7 @@ same edges at the same strength (what a blurry output lacks), and matching the
 discriminator's intermediate features (pix2pixHD) is a perceptual distance learnt on the
 training data itself.
 
-Relativistic average GAN (ESRGAN §3.2): the discriminator judges whether a real image is
+Relativistic average GAN (ESRGAN, arXiv:1809.00219, §3.2): the discriminator judges whether a real image is
 more realistic than the average fake one, and the generator gets gradients from both
 real and fake images.
 """
