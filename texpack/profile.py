@@ -100,6 +100,15 @@ class Profile:
                 s = replace(s, **rule.set, rules=s.rules + (rule.label,))
         return s
 
+    def explain(self, name: str, key: Any, width: int, height: int) -> dict[str, str]:
+        """For each setting, the label of the rule that set it last ("profile" when none did)."""
+        src = {k: "profile" for k in (*_SETTINGS, "skip")}
+        for rule in self.rules:
+            if matches(rule.match, name, key, width, height):
+                for k in rule.set:
+                    src[k] = rule.label
+        return src
+
     def scales(self) -> list[tuple[str, int, int]]:
         """(key path, line, value) of the base scale and of every rule that sets one."""
         vals = [self.base.scale] + [r.set["scale"] for r in self.rules if "scale" in r.set]
@@ -174,6 +183,14 @@ def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ProfileError(src, [f"cannot read ({e})"]) from e
+    return parse_profile(text, path, _seen + (path.resolve(),))
+
+
+def parse_profile(text: str, path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
+    """A profile from ``text``, as if read from ``path`` (``extends`` is relative to its folder)."""
+    src = str(path)
+    if len(text) > MAX_PROFILE_BYTES:
+        raise ProfileError(src, [f"{len(text)} characters is more than any profile needs ({MAX_PROFILE_BYTES} at most)"])
     try:
         node = yamlsafe.compose(text, src)
     except yamlsafe.YamlError as e:
@@ -185,7 +202,7 @@ def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
     parent: Profile | None = None
     if "extends" in data:
         try:
-            parent = load_profile(find_profile(data["extends"], path.parent), _seen + (path.resolve(),))
+            parent = load_profile(find_profile(data["extends"], path.parent), _seen)
         except ProfileError as e:
             ctx.problems.append(f"extends: {data['extends']!r}: {'; '.join(e.problems)} (line {ctx.lines.get('extends', 0)})")
     if ctx.problems:
@@ -207,11 +224,23 @@ def load_profile(path: Path, _seen: tuple[Path, ...] = ()) -> Profile:
     return Profile(src, base, tuple(rules), data.get("emulator", parent.emulator if parent else None), tuple(scale_lines))
 
 
-def default_profile_for(emulator: str, game: str) -> Path:
+def user_profile_path(out: Path, game: str) -> Path:
+    """The pack's own profile for a game: ``<out>/profiles/<game>.yaml`` (written by ``texpack review``)."""
+    return Path(out) / "profiles" / f"{game}.yaml"
+
+
+def shipped_profile_for(emulator: str, game: str) -> Path:
     """The shipped per-game profile when there is one, else the emulator's defaults."""
     root = data_dir("profiles")
     game_file = root / emulator / f"{game}.yaml"
     return game_file if game_file.is_file() else root / "defaults" / f"{emulator}.yaml"
+
+
+def default_profile_for(emulator: str, game: str, out: Path | None = None) -> Path:
+    """The pack's own profile for the game when it has one, else the shipped one."""
+    if out is not None and user_profile_path(out, game).is_file():
+        return user_profile_path(out, game)
+    return shipped_profile_for(emulator, game)
 
 
 def json_schema() -> dict[str, Any]:

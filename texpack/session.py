@@ -51,8 +51,8 @@ def resolve_target(root: DumpRoot, target: str | None) -> Target:
     return t
 
 
-def resolve_profile(root: DumpRoot, name: str | None, target: Target, scale: int | None) -> Profile:
-    path = find_profile(name) if name else default_profile_for(root.emulator, root.game)
+def resolve_profile(root: DumpRoot, name: str | None, target: Target, scale: int | None, out: Path | None = None) -> Profile:
+    path = find_profile(name) if name else default_profile_for(root.emulator, root.game, out)
     profile = load_profile(path)
     if scale is not None:
         problem = target.scale_problem(scale)
@@ -140,6 +140,6 @@ def check_models(profile: Profile, options: GameOptions, pool: EnginePool) -> No
 def open_game(root: DumpRoot, out: Path, options: GameOptions, pool: EnginePool) -> GameSession:
     """Resolve target and profile for ``root``, check its models, and open its pack in ``out``."""
     target = resolve_target(root, options.target)
-    profile = resolve_profile(root, options.profile, target, options.scale)
+    profile = resolve_profile(root, options.profile, target, options.scale, out)
     check_models(profile, options, pool)
     return GameSession(root, out, target, profile, options, pool)

@@ -54,9 +54,9 @@ def _interrupted(signum, frame) -> None:
 
 
 def _register() -> None:
-    from texpack.cli import build, check, extract, install, models, profile, scan, train, watch
+    from texpack.cli import build, check, extract, install, models, profile, review, scan, train, watch
 
-    for mod in (build, scan, check, profile, models, watch, train, extract, install):
+    for mod in (build, scan, check, profile, models, watch, train, extract, install, review):
         main.add_command(mod.command)
 
 

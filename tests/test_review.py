@@ -1,0 +1,278 @@
+"""texpack review: the API behind the page (listing, filtering, rules, refusals) and, in a
+real headless browser, the whole round from looking to a rebuilt texture."""
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from texpack.emulators import find_dump_roots
+from texpack.review.server import Server, make_app
+from texpack.review.service import ReviewService
+from texpack.session import GameOptions
+
+from .conftest import EXAMPLES, run_build
+
+PORT = 8765
+
+
+@pytest.fixture
+def setup(tmp_path):
+    dump = tmp_path / "dump"
+    shutil.copytree(EXAMPLES / "gliden64", dump)
+    run_build(dump, tmp_path / "pack", model="nearest")
+    profile = tmp_path / "tuned.yaml"
+    profile.write_text("# my notes about this game\nextends: defaults/gliden64  # keep the defaults\nmodel: nearest\nrules: []\n")
+    svc = ReviewService(find_dump_roots(dump)[0], tmp_path / "pack", GameOptions(), profile)
+    client = TestClient(make_app(svc, "secret", PORT), base_url=f"http://127.0.0.1:{PORT}")
+    return svc, client, profile, tmp_path
+
+
+def get(client, url, **params):
+    return client.get(url, params={"t": "secret", **params})
+
+
+def post(client, path, body=None, origin=f"http://127.0.0.1:{PORT}", token="secret"):
+    headers = {"X-Texpack-Token": token} if token else {}
+    if origin:
+        headers["Origin"] = origin
+    return client.post(path, json=body or {}, headers=headers)
+
+
+def wait_idle(svc, timeout=60):
+    end = time.monotonic() + timeout
+    while svc.busy and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not svc.busy
+
+
+def test_every_request_needs_the_token_and_the_right_host(setup):
+    svc, client, _, _ = setup
+    assert client.get("/api/rows").status_code == 403
+    assert client.get("/api/rows", params={"t": "wrong"}).status_code == 403
+    assert get(client, "/api/rows").status_code == 200
+    assert get(client, "/").status_code == 200 and "secret" in get(client, "/").text
+    other = TestClient(make_app(svc, "secret", PORT), base_url="http://evil.example:8765")
+    assert other.get("/api/rows", params={"t": "secret"}).status_code == 403  # DNS rebinding
+
+
+def test_listing_and_filtering(setup):
+    _, client, _, _ = setup
+    all_rows = get(client, "/api/rows").json()
+    assert all_rows["total"] == 21 and len(all_rows["rows"]) == 21 and "RGBA16" in all_rows["facets"]["group"]
+    rgba16 = get(client, "/api/rows", group="RGBA16").json()["rows"]
+    assert rgba16 and all(r[3] == "RGBA16" for r in rgba16)
+    skipped = get(client, "/api/rows", status="skipped").json()["rows"]
+    assert [r[1] for r in skipped] == ["TEXPACK DEMO#DEADBEEF#0#2_all.png"]
+    by_hash = get(client, "/api/rows", q="deadbeef").json()["rows"]
+    assert len(by_hash) == 1
+    small = get(client, "/api/rows", max="16").json()["rows"]
+    assert small and all(max(r[4], r[5]) <= 16 for r in small)
+    by_size = [r[4] * r[5] for r in get(client, "/api/rows", sort="size").json()["rows"]]
+    assert by_size == sorted(by_size)
+    detail = get(client, f"/api/row/{rgba16[0][0]}").json()
+    assert detail["fields"]["IDENT"] == "TEXPACK DEMO" and detail["sources"]["model"] == "profile"
+
+
+def test_a_rule_is_written_with_the_users_comments_kept_and_rebuilds(setup):
+    svc, client, profile, tmp = setup
+    row = get(client, "/api/rows", group="RGBA32").json()["rows"][0]
+    out = tmp / "pack" / svc.row(row[0]).output
+    before = out.stat().st_mtime_ns
+    r = post(client, "/api/rules", {"name": "sky wraps", "ids": [row[0]], "set": {"seam": "wrap"}})
+    assert r.status_code == 200 and r.json()["changed"] == 1
+    wait_idle(svc)
+    text = profile.read_text()
+    assert "# my notes about this game" in text and "# keep the defaults" in text
+    assert "name: sky wraps" in text and "seam: wrap" in text
+    assert out.stat().st_mtime_ns != before  # rebuilt through the pipeline
+    assert svc.row(row[0]).sources["seam"] == "sky wraps"
+    r = post(client, "/api/undo")
+    assert r.status_code == 200
+    wait_idle(svc)
+    assert "sky wraps" not in profile.read_text() and "# my notes about this game" in profile.read_text()
+
+
+def test_invalid_rules_leave_the_profile_alone(setup):
+    _, client, profile, _ = setup
+    text = profile.read_text()
+    r = post(client, "/api/rules", {"name": "bad", "ids": [0], "set": {"scale": 0}})
+    assert r.status_code == 400 and "between 1 and 16" in r.json()["error"]
+    r = post(client, "/api/rules", {"name": "bad", "ids": [0], "set": {"sharpen": True}})
+    assert r.status_code == 400 and "not a setting" in r.json()["error"]
+    assert profile.read_text() == text
+
+
+def test_changes_need_the_header_token_and_the_pages_origin(setup):
+    _, client, profile, _ = setup
+    text = profile.read_text()
+    body = {"name": "x", "ids": [0], "set": {"seam": "wrap"}}
+    assert post(client, "/api/rules", body, origin=None).status_code == 403
+    assert post(client, "/api/rules", body, origin="http://evil.example").status_code == 403
+    assert post(client, "/api/rules", body, token=None).status_code == 403
+    assert profile.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "root,path,code",
+    [
+        ("dump", "../pack/texpack-report.json", 403),
+        ("dump", "/etc/hostname", 403),
+        ("dump", "GLideNHQ\\..\\..\\x", 403),
+        ("dump", "GLideNHQ/%2e%2e/%2e%2e/x", 400),
+        ("dump", "GLideNHQ%2F..%2F..%2Fx", 400),
+        ("etc", "hostname", 403),
+        ("dump", "link-out/hostname", 403),
+        ("pack", ".texpack/state.sqlite", 200),
+    ],
+)
+def test_only_files_under_the_pages_folders_are_served(setup, root, path, code):
+    svc, client, _, tmp = setup
+    (tmp / "dump" / "texture_dump" / "TEXPACK DEMO" / "link-out").symlink_to("/etc")
+    svc.root = svc.root.__class__(svc.root.emulator, svc.root.game, tmp / "dump" / "texture_dump" / "TEXPACK DEMO")
+    assert get(client, "/file", root=root, path=path).status_code == code
+
+
+def test_static_export_is_one_self_contained_page(setup):
+    svc, _, _, tmp = setup
+    from texpack.review.export import export_html
+
+    n = export_html(svc, tmp / "notes.html", ["*#0#2_all.png"])
+    page = (tmp / "notes.html").read_text()
+    assert n == 20 and page.count("data:image/png;base64,") >= 2 * n + 2
+    assert "src='http" not in page and "src=\"http" not in page
+
+
+# -- in a real browser ------------------------------------------------------------------------
+
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+browser = pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()), reason="needs Debian's chromium and chromium-driver")
+
+
+@pytest.fixture
+def driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1400,900"):
+        opts.add_argument(a)
+    d = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+    yield d
+    d.quit()
+
+
+def wait(fn, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def cells(d) -> list[dict]:
+    """The grid's cells as the page has them now (read in one step: the grid re-renders)."""
+    return d.execute_script("return [...document.querySelectorAll('.cell')].map(c => ({id: +c.dataset.id, i: +c.dataset.i}))")
+
+
+def click_cell(d, rid: int) -> None:
+    wait(lambda: d.execute_script(f"const c = document.querySelector('.cell[data-id=\"{rid}\"]'); if (c) c.click(); return !!c"))
+
+
+def shot(d, name):
+    folder = os.environ.get("TEXPACK_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        d.save_screenshot(str(Path(folder) / name))
+
+
+@browser
+def test_page_filter_open_tune_and_rebuild(setup, driver):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    svc, _, profile, tmp = setup
+    server = Server(svc)
+    server.start()
+    try:
+        driver.get(server.url)
+        wait(lambda: len(cells(driver)) == 21)
+        shot(driver, "review-grid.png")
+        Select(driver.find_element(By.ID, "group")).select_by_visible_text("RGBA32")
+        wait(lambda: len(cells(driver)) == 3)
+        rid = cells(driver)[0]["id"]
+        out = tmp / "pack" / svc.row(rid).output
+        before = out.stat().st_mtime_ns
+        click_cell(driver, rid)
+        wait(lambda: driver.find_element(By.ID, "d-name").text == svc.row(rid).name)
+        wait(lambda: driver.execute_script("return document.getElementById('d-out') && document.getElementById('d-out').complete && document.getElementById('d-out').naturalWidth > 0"))
+        Select(driver.find_element(By.ID, "s-seam")).select_by_visible_text("wrap")
+        driver.find_element(By.ID, "rulename").send_keys("this texture wraps")
+        driver.find_element(By.ID, "apply").click()
+        wait(lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-rebuilt") == "1", timeout=60)
+        assert "rebuilt 1 textures" in driver.find_element(By.ID, "message").text
+        assert "name: this texture wraps" in profile.read_text() and "seam: wrap" in profile.read_text()
+        assert out.stat().st_mtime_ns != before
+        wait(lambda: "seam" in driver.find_element(By.ID, "d-settings").text and "this texture wraps" in driver.find_element(By.ID, "d-settings").text)
+        Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("3x3 tiled")
+        wait(lambda: driver.find_elements(By.ID, "d-tiled"))
+        Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("side by side")
+        time.sleep(0.5)
+        shot(driver, "review-texture.png")
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        server.shutdown()
+
+
+@browser
+def test_first_grid_paint_of_2000_textures_is_under_a_second(tmp_path, driver):
+    from examples.synth import SynthSpec, make_gliden64_dump
+
+    make_gliden64_dump(tmp_path / "dump", "BIG GAME", SynthSpec(count=2000, seed=3, duplicates=0))
+    svc = ReviewService(find_dump_roots(tmp_path / "dump")[0], tmp_path / "pack")
+    assert len(svc.rows) == 2000
+    server = Server(svc)
+    server.start()
+    try:
+        driver.get(server.url)
+        paint = wait(lambda: driver.execute_script("return window.__texpack.firstGridPaint"))
+        assert paint < 1000, f"first grid paint took {paint:.0f} ms"
+        assert 0 < len(cells(driver)) < 300  # virtual scrolling: only what is in view exists
+        driver.execute_script("document.getElementById('gridwrap').scrollTop = 200000")
+        wait(lambda: any(c["i"] > 1900 for c in cells(driver)))
+        (Path(os.environ.get("TEXPACK_SCREENSHOTS", tmp_path)) / "first-paint.json").write_text(json.dumps({"first_grid_paint_ms": paint, "textures": 2000}))
+    finally:
+        server.shutdown()
+
+
+def test_live_updates_when_another_texpack_writes_the_pack(setup):
+    """A running watch (here: a build of one new dump) changes the pack; the page is told."""
+    import threading
+
+    from examples.synth import SynthSpec, make_gliden64_dump
+    from texpack.review.server import watch_pack
+
+    svc, _, _, tmp = setup
+    events = []
+    svc.listeners.append(events.append)
+    stop = threading.Event()
+    th = threading.Thread(target=watch_pack, args=(svc, stop, 0.1), daemon=True)
+    th.start()
+    try:
+        extra = make_gliden64_dump(tmp / "more", "TEXPACK DEMO", SynthSpec(count=1, seed=99, duplicates=0))
+        new = next(extra.iterdir())
+        shutil.copy(new, tmp / "dump" / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ" / new.name)
+        run_build(tmp / "dump", tmp / "pack", model="nearest")
+        wait(lambda: any(e.get("live") for e in events))
+        assert any(r.name == new.name and r.status == "built" for r in svc.rows)
+    finally:
+        stop.set()
+        th.join(5)

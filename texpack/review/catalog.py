@@ -1,0 +1,119 @@
+"""What the review page lists: every dump of one game with its pack file, status and settings.
+
+A row is built from the dump's parsed name, its size (from the build state's decode cache,
+else the image header), the settings the profile gives it and which rule set each one,
+and its status: from the last report, corrected by what is on disk now.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from texpack.emulators.n64names import N64Name
+from texpack.emulators.psxnames import PsxTextureName, VramWriteName
+from texpack.profile import Profile
+from texpack.scan import DumpItem, scan
+from texpack.state import FileSig, State
+from texpack.targets import Target
+from texpack.targets.checkutil import image_size
+
+REPORT_NAME = "texpack-report.json"
+
+
+@dataclass(slots=True)
+class Row:
+    id: int
+    dump: str  # relative to the dump folder
+    name: str
+    output: str  # relative to the pack folder ("" when the target never writes one)
+    group: str  # N64 format (RGBA16, CI8…) or PS1 mode (P4…, vram-write)
+    type: str  # N64 suffix or PS1 name type
+    width: int
+    height: int
+    hashes: list[str]
+    fields: dict[str, Any]
+    status: str  # built, up-to-date, copied, aliased, skipped, failed, kept, not built
+    reason: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # setting -> rule that set it
+    rules: list[str] = field(default_factory=list)
+    changed: bool = False  # the pack file changed since the last look
+    out_mtime: float = 0.0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def name_fields(key) -> tuple[str, str, list[str], dict[str, Any]]:
+    """(group, type, hashes, every field of the name) of a parsed dump name."""
+    if isinstance(key, N64Name):
+        f = {"IDENT": key.ident, "texture CRC": key.crc, "format": f"{key.fmt} ({key.label})", "size": key.siz, "palette CRC": key.pal or "-", "suffix": key.suffix}
+        return key.label, key.suffix, [h for h in (key.crc, key.pal) if h], f
+    if isinstance(key, PsxTextureName):
+        f = {"type": key.type, "mode": key.mode, "texture hash": key.src_hash, "palette hash": key.pal_hash or "-",
+             "source": f"{key.src_w}x{key.src_h}", "offset": f"{key.off_x},{key.off_y}", "size": f"{key.width}x{key.height}",
+             "palette range": f"P{key.pal_min}-{key.pal_max}" if key.pal_min is not None else "-"}
+        if key.oddities:
+            f["DuckStation reads"] = "; ".join(key.oddities)
+        return key.mode, key.type, list(key.hashes), f
+    if isinstance(key, VramWriteName):
+        return "vram-write", "vram-write", [key.hash], {"type": "vram-write", "hash": key.hash}
+    return "?", "?", [], {}
+
+
+def last_report(out: Path, game: str) -> dict[str, tuple[str, str]]:
+    """dump -> (status, reason) from the pack's last build report."""
+    p = Path(out) / REPORT_NAME
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    for r in data.get("reports", []):
+        if r.get("game") == game:
+            return {o["dump"]: (o["status"], o.get("reason", "")) for o in r.get("outcomes", [])}
+    return {}
+
+
+def _size(item: DumpItem, state: State | None) -> tuple[int, int]:
+    if state is not None and item.alpha_path is None:
+        try:
+            hit = state.source(str(item.path), FileSig.of(os.stat(item.path)))
+        except OSError:
+            hit = None
+        if hit is not None:
+            return hit.width, hit.height
+    return image_size(item.path) or (0, 0)
+
+
+def build_rows(root, out: Path, target: Target, profile: Profile, state: State | None, since: float = 0.0) -> list[Row]:
+    found = scan(root)
+    report = last_report(out, root.game)
+    rows = []
+    game_rel = target.game_rel(root.game)
+    for i, item in enumerate(found.items):
+        w, h = _size(item, state)
+        group, typ, hashes, fields = name_fields(item.key)
+        try:
+            output = f"{game_rel}/{target.output_name(item.key, item.name)}"
+        except Exception:  # noqa: BLE001 - a name the target cannot write shows without an output
+            output = ""
+        s = profile.settings_for(item.name, item.key, w, h)
+        status, reason = report.get(item.rel, ("not built", ""))
+        path = Path(out) / output if output else None
+        mtime = path.stat().st_mtime if path is not None and path.is_file() else 0.0
+        if mtime and status == "not built":
+            status = "built"
+        if not mtime and status in ("built", "up-to-date", "copied"):
+            status, reason = "not built", "its pack file is gone"
+        rows.append(Row(
+            i, item.rel, item.name, output, group, typ, w, h, hashes, fields, status, reason,
+            {"model": s.model, "scale": s.scale, "alpha": s.alpha.value, "seam": s.seam.value, "detail": s.detail, "color_fix": s.color_fix, "skip": s.skip},
+            profile.explain(item.name, item.key, w, h), list(s.rules), bool(mtime and mtime > since), mtime,
+        ))
+    for p in found.problems:
+        rows.append(Row(len(rows), p.rel, Path(p.rel).name, "", "?", "?", 0, 0, [], {}, "failed", p.message()))
+    return rows

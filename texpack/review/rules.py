@@ -1,0 +1,129 @@
+"""Writing the review page's choices into the game's profile, as named rules.
+
+The profile is edited with a round-trip YAML library (ruamel.yaml), so the user's comments,
+order and formatting stay; the new text is validated by the same schema as any profile
+(:func:`texpack.profile.load_profile`) before it replaces the file, atomically. Each
+change first saves the previous text, so it can be undone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from texpack.atomic import write_atomic
+from texpack.errors import ProfileError
+from texpack.profile import Profile, parse_profile
+
+SETTINGS = ("skip", "model", "scale", "alpha", "seam", "color_fix", "detail")
+_GLOB_CHARS = re.compile(r"([*?\[])")
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def exact_glob(name: str) -> str:
+    """A glob that matches exactly ``name`` (its own ``*``, ``?`` and ``[`` escaped)."""
+    return _GLOB_CHARS.sub(r"[\1]", name)
+
+
+def new_profile_text(extends: str, game: str) -> str:
+    return (
+        f"# Profile for {game}, tuned with `texpack review`.\n"
+        f"# Rules below are applied in order after those of {extends}.\n"
+        f"extends: {extends}\n"
+    )
+
+
+class ProfileEditor:
+    """Adds rules to one profile file and keeps the texts needed to undo them."""
+
+    def __init__(self, path: Path, undo_dir: Path, create_from: str | None = None, game: str = "") -> None:
+        self.path, self.undo_dir = Path(path), Path(undo_dir)
+        self.create_from, self.game = create_from, game
+
+    def text(self) -> str:
+        if self.path.is_file():
+            return self.path.read_text(encoding="utf-8")
+        if self.create_from is None:
+            raise ProfileError(str(self.path), ["profile not found"])
+        return new_profile_text(self.create_from, self.game)
+
+    def load(self) -> Profile:
+        return self._validated(self.text())
+
+    def _validated(self, text: str) -> Profile:
+        """The profile ``text`` would be, checked by the profile schema (every problem at once)."""
+        return parse_profile(text, self.path)
+
+    def add_rule(self, label: str, names: list[str], settings: dict[str, Any]) -> Profile:
+        """Append a rule named ``label`` matching exactly ``names``, setting ``settings``."""
+        bad = [k for k in settings if k not in SETTINGS]
+        if bad:
+            raise ProfileError(str(self.path), [f"{k}: not a setting a rule can make (one of {', '.join(SETTINGS)})" for k in bad])
+        if not names:
+            raise ProfileError(str(self.path), ["no textures chosen"])
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        old = self.text()
+        y = _yaml()
+        doc = y.load(old) or CommentedMap()
+        rules = doc.get("rules")
+        if rules is None:
+            rules = CommentedSeq()
+            doc["rules"] = rules
+        rule = CommentedMap()
+        rule["name"] = label
+        match = CommentedMap()
+        globs = CommentedSeq(exact_glob(n) for n in sorted(set(names)))
+        if len(globs) <= 3:
+            globs.fa.set_flow_style()  # a short list stays on one line
+        match["name"] = globs
+        rule["match"] = match
+        for k in SETTINGS:
+            if k in settings:
+                rule[k] = settings[k]
+        rules.append(rule)
+        buf = io.StringIO()
+        y.dump(doc, buf)
+        new = buf.getvalue()
+        profile = self._validated(new)
+        self._save_undo(old if self.path.is_file() else None)
+        write_atomic(self.path, new.encode("utf-8"))
+        return profile
+
+    def _save_undo(self, text: str | None) -> None:
+        self.undo_dir.mkdir(parents=True, exist_ok=True)
+        n = len(list(self.undo_dir.glob("*.yaml")))
+        body = text if text is not None else ""
+        marker = "" if text is not None else "# texpack: the profile did not exist\n"
+        write_atomic(self.undo_dir / f"{n:05d}-{int(time.time())}.yaml", (marker + body).encode("utf-8"))
+
+    def undo(self) -> Profile | None:
+        """Put back the text before the last change; returns the profile now (None: no profile)."""
+        steps = sorted(self.undo_dir.glob("*.yaml")) if self.undo_dir.is_dir() else []
+        if not steps:
+            raise ProfileError(str(self.path), ["nothing to undo"])
+        last = steps[-1]
+        text = last.read_text(encoding="utf-8")
+        if text.startswith("# texpack: the profile did not exist\n"):
+            self.path.unlink(missing_ok=True)
+            last.unlink()
+            return None
+        profile = self._validated(text)
+        write_atomic(self.path, text.encode("utf-8"))
+        last.unlink()
+        return profile
+
+    def can_undo(self) -> int:
+        return len(list(self.undo_dir.glob("*.yaml"))) if self.undo_dir.is_dir() else 0

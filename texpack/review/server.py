@@ -1,0 +1,234 @@
+"""HTTP for the review page (Starlette on uvicorn), bound to 127.0.0.1 on a free port.
+
+Every request carries the session's token (``t`` in the query, or the
+``X-Texpack-Token`` header); requests for another host name are refused (a page on
+another site cannot reach the server through DNS rebinding); changes (POST) also need the
+header token and an ``Origin`` of the page itself. Files are served only from the dump,
+pack and profile folders (:meth:`ReviewService.resolve`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+
+from texpack.errors import TexpackError
+from texpack.review.service import PathRefused, ReviewService
+
+STATIC = Path(__file__).resolve().parent / "static"
+TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".png": "image/png"}
+
+
+def free_socket() -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def make_app(service: ReviewService, token: str, port: int):
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+    from starlette.routing import Route
+
+    origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
+    hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+
+    def guard(request: Request, change: bool = False) -> Response | None:
+        if request.headers.get("host") not in hosts:
+            return PlainTextResponse("wrong host", 403)
+        given = request.headers.get("x-texpack-token") if change else request.query_params.get("t") or request.headers.get("x-texpack-token")
+        if not given or not secrets.compare_digest(given, token):
+            return PlainTextResponse("missing or wrong token", 403)
+        if change and request.headers.get("origin") not in origins:
+            return PlainTextResponse("changes must come from the review page itself", 403)
+        return None
+
+    def error(e: Exception, code: int = 400) -> Response:
+        return JSONResponse({"error": str(e)}, code)
+
+    async def index(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token)
+        return Response(html, media_type=TYPES[".html"], headers={"Cache-Control": "no-store"})
+
+    async def static(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        name = request.path_params["name"]
+        p = STATIC / name
+        if "/" in name or "\\" in name or not p.is_file():
+            return PlainTextResponse("not found", 404)
+        return Response(p.read_bytes(), media_type=TYPES.get(p.suffix, "application/octet-stream"))
+
+    async def rows(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        q = request.query_params
+        try:
+            found = service.query(q=q.get("q", ""), group=q.get("group", ""), status=q.get("status", ""), rule=q.get("rule", ""),
+                                  changed=q.get("changed") == "1", min_side=int(q.get("min") or 0), max_side=int(q.get("max") or 0),
+                                  sort=q.get("sort", "name"), desc=q.get("desc") == "1")
+        except ValueError as e:
+            return error(e)
+        compact = [[r.id, r.name, r.status, r.group, r.width, r.height, int(r.changed), 1 if r.output else 0] for r in found]
+        return JSONResponse({"game": service.root.game, "emulator": service.root.emulator, "target": service.target.id,
+                             "profile": str(service.editor.path), "undo": service.editor.can_undo(), "busy": service.busy,
+                             "facets": service.facets(), "total": len(service.rows), "rows": compact})
+
+    async def row(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        try:
+            r = service.row(int(request.path_params["rid"]))
+        except (PathRefused, ValueError) as e:
+            return error(e, 404)
+        return JSONResponse(r.to_json())
+
+    async def thumb(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        q = request.query_params
+        try:
+            data = await asyncio.to_thread(service.thumb, int(q.get("id", "-1")), q.get("which", "out"), int(q.get("size", "96")))
+        except (PathRefused, ValueError, OSError) as e:
+            return error(e, 404)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-cache"})
+
+    async def file(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        rel = request.query_params.get("path", "")  # decoded once, as sent
+        if re.search(r"%(2f|5c|2e|00)", rel, re.I):
+            return PlainTextResponse("encoded separators are refused", 400)  # a second decoding would make them real
+        try:
+            p = service.resolve(request.query_params.get("root", ""), rel)
+        except PathRefused as e:
+            return PlainTextResponse(str(e), 403)
+        return Response(p.read_bytes(), media_type=TYPES.get(p.suffix.lower(), "application/octet-stream"), headers={"Cache-Control": "no-cache"})
+
+    async def profile(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        try:
+            return PlainTextResponse(service.editor.text())
+        except TexpackError as e:
+            return error(e)
+
+    async def set_rule(request: Request) -> Response:
+        if (bad := guard(request, change=True)) is not None:
+            return bad
+        try:
+            body = await request.json()
+            ids = [int(i) for i in body.get("ids", [])]
+            settings = dict(body.get("set", {}))
+            return JSONResponse(service.set_rule(str(body.get("name", "")), ids, settings))
+        except (TexpackError, ValueError, TypeError) as e:
+            msg = "; ".join(e.problems) if hasattr(e, "problems") else str(e)
+            return JSONResponse({"error": msg}, 400)
+
+    async def undo(request: Request) -> Response:
+        if (bad := guard(request, change=True)) is not None:
+            return bad
+        try:
+            return JSONResponse(service.undo())
+        except TexpackError as e:
+            return JSONResponse({"error": "; ".join(e.problems) if hasattr(e, "problems") else str(e)}, 400)
+
+    async def seen(request: Request) -> Response:
+        if (bad := guard(request, change=True)) is not None:
+            return bad
+        service.mark_seen()
+        return JSONResponse({"ok": True})
+
+    async def events(request: Request) -> Response:
+        if (bad := guard(request)) is not None:
+            return bad
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+
+        def push(event: dict) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+        service.listeners.append(push)
+
+        async def stream():
+            try:
+                yield "retry: 1000\n\n"
+                while True:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), timeout=15)
+                        yield f"data: {json.dumps(event)}\n\n"
+                    except asyncio.TimeoutError:
+                        yield ": keep-alive\n\n"
+            finally:
+                service.listeners.remove(push)
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+    return Starlette(routes=[
+        Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row/{rid}", row),
+        Route("/api/thumb", thumb), Route("/file", file), Route("/api/profile", profile),
+        Route("/api/rules", set_rule, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
+        Route("/api/seen", seen, methods=["POST"]), Route("/api/events", events),
+    ])
+
+
+def watch_pack(service: ReviewService, stop: threading.Event, every: float = 1.0) -> None:
+    """Live updates: when another texpack (a running watch) writes into the pack, reload."""
+    last = service.pack_signature()
+    while not stop.wait(every):
+        sig = service.pack_signature()
+        if sig != last and not service.busy:
+            last = sig
+            try:
+                service.refresh()
+            except TexpackError:
+                continue
+            for fn in list(service.listeners):
+                fn({"type": "rows", "live": True})
+
+
+class Server:
+    """The page's server in a thread, for the CLI and for tests."""
+
+    def __init__(self, service: ReviewService) -> None:
+        import uvicorn
+
+        self.sock = free_socket()
+        self.port = self.sock.getsockname()[1]
+        self.token = secrets.token_urlsafe(24)
+        self.url = f"http://127.0.0.1:{self.port}/?t={self.token}"
+        self.service = service
+        self.app = make_app(service, self.token, self.port)
+        self.uv = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
+        self.stop = threading.Event()
+
+    def serve(self) -> None:
+        """Serve until Ctrl-C (uvicorn's own signal handling) or :meth:`shutdown`."""
+        live = threading.Thread(target=watch_pack, args=(self.service, self.stop), daemon=True)
+        live.start()
+        try:
+            self.uv.run(sockets=[self.sock])
+        finally:
+            self.stop.set()
+
+    def start(self) -> threading.Thread:
+        th = threading.Thread(target=self.serve, daemon=True)
+        th.start()
+        end = time.monotonic() + 10
+        while not self.uv.started and time.monotonic() < end:
+            time.sleep(0.02)
+        return th
+
+    def shutdown(self) -> None:
+        self.uv.should_exit = True
+        self.stop.set()

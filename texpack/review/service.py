@@ -1,0 +1,269 @@
+"""The review session behind the page: rows, filters, thumbnails, rule changes and rebuilds.
+
+Independent of HTTP (:mod:`texpack.review.server` maps routes onto it), so the API is
+tested without a browser. Rebuilds go through the same pipeline as ``build``
+(:func:`texpack.session.open_game`), so they take the pack's lock for as long as they
+write; while ``texpack watch`` holds it, rule changes are saved and the page says so.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from texpack.emulators import DumpRoot
+from texpack.engine.pool import EnginePool
+from texpack.errors import FileError, ProfileError, StateError, TexpackError
+from texpack.profile import default_profile_for, shipped_profile_for, user_profile_path
+from texpack.review.catalog import Row, build_rows
+from texpack.review.rules import ProfileEditor
+from texpack.scan import scan
+from texpack.session import GameOptions, open_game, resolve_target
+from texpack.state import STATE_DIR
+
+SORTS = {
+    "name": lambda r: r.name.lower(),
+    "size": lambda r: (r.width * r.height, r.name),
+    "status": lambda r: (r.status, r.name),
+    "group": lambda r: (r.group, r.name),
+    "changed": lambda r: (-r.out_mtime, r.name),
+}
+THUMB_CACHE = 4096
+
+
+class PathRefused(TexpackError):
+    """A file request outside the folders the page may see."""
+
+
+def _shipped_name(emulator: str, game: str) -> str:
+    from texpack.resources import data_dir
+
+    return shipped_profile_for(emulator, game).relative_to(data_dir("profiles")).with_suffix("").as_posix()
+
+
+class ReviewService:
+    def __init__(self, root: DumpRoot, out: Path, options: GameOptions = GameOptions(), profile: Path | None = None) -> None:
+        self.root, self.out, self.options = root, Path(out), options
+        self.target = resolve_target(root, options.target)
+        self.pool = EnginePool(options.engine)
+        path = Path(profile) if profile else user_profile_path(self.out, root.game)
+        if profile is None and not path.is_file() and default_profile_for(root.emulator, root.game, self.out) != path:
+            creates = _shipped_name(root.emulator, root.game)
+        else:
+            creates = None
+        self.editor = ProfileEditor(path, self.out / STATE_DIR / "review-undo" / root.game, creates, root.game)
+        self.lock = threading.RLock()
+        self.busy = ""
+        self.listeners: list[Callable[[dict], None]] = []
+        self.last_look = self._read_last_look()
+        self._thumbs: dict[tuple, bytes] = {}
+        self.rows: list[Row] = []
+        self.refresh()
+
+    # -- rows ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        # Sizes come from the image headers: opening the build state would take the pack's
+        # lock, which a running watch may hold.
+        profile = self.editor.load()
+        rows = build_rows(self.root, self.out, self.target, profile, None, self.last_look)
+        with self.lock:
+            self.rows = rows
+            self._thumbs.clear()
+
+    def _read_last_look(self) -> float:
+        p = self.out / STATE_DIR / f"review-seen-{self.root.game}"
+        try:
+            return float(p.read_text())
+        except (OSError, ValueError):
+            return 0.0
+
+    def mark_seen(self) -> None:
+        self.last_look = time.time()
+        p = self.out / STATE_DIR / f"review-seen-{self.root.game}"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(str(self.last_look))
+        with self.lock:
+            for r in self.rows:
+                r.changed = False
+
+    def query(self, q: str = "", group: str = "", status: str = "", rule: str = "", changed: bool = False,
+              min_side: int = 0, max_side: int = 0, sort: str = "name", desc: bool = False) -> list[Row]:
+        """Rows matching every given filter, sorted."""
+        needle = q.strip().lower()
+        with self.lock:
+            rows = list(self.rows)
+        out = []
+        for r in rows:
+            if needle and needle not in r.name.lower() and not any(needle in h.lower() for h in r.hashes):
+                continue
+            if group and r.group != group or status and r.status != status or changed and not r.changed:
+                continue
+            if rule and rule not in r.rules:
+                continue
+            side = max(r.width, r.height)
+            if min_side and side < min_side or max_side and side > max_side:
+                continue
+            out.append(r)
+        out.sort(key=SORTS.get(sort, SORTS["name"]), reverse=desc)
+        return out
+
+    def facets(self) -> dict[str, list[str]]:
+        with self.lock:
+            rows = list(self.rows)
+        return {
+            "group": sorted({r.group for r in rows}),
+            "status": sorted({r.status for r in rows}),
+            "rule": sorted({x for r in rows for x in r.rules}),
+        }
+
+    def row(self, rid: int) -> Row:
+        with self.lock:
+            if not 0 <= rid < len(self.rows):
+                raise PathRefused(f"no texture {rid}")
+            return self.rows[rid]
+
+    # -- files ----------------------------------------------------------------------------
+    def roots(self) -> dict[str, Path]:
+        return {"dump": Path(self.root.path), "pack": self.out, "profile": self.editor.path.parent}
+
+    def resolve(self, root: str, rel: str) -> Path:
+        """``rel`` under one of the page's folders, or :class:`PathRefused`.
+
+        Refused: other roots, absolute paths, ``..``, backslashes, NUL, and anything whose
+        real path (symlinks followed) leaves the folder.
+        """
+        base = self.roots().get(root)
+        if base is None:
+            raise PathRefused(f"unknown folder {root!r}")
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
+            raise PathRefused(f"{rel!r} is not a plain relative path")
+        real_base = base.resolve()
+        path = (base / rel).resolve()
+        if path != real_base and real_base not in path.parents:
+            raise PathRefused(f"{rel!r} leads outside the {root} folder")
+        if not path.is_file():
+            raise PathRefused(f"{rel!r} is not a file")
+        return path
+
+    def thumb(self, rid: int, which: str, size: int) -> bytes:
+        size = max(16, min(512, size))
+        r = self.row(rid)
+        key = (rid, which, size, r.out_mtime)
+        with self.lock:
+            hit = self._thumbs.get(key)
+        if hit is not None:
+            return hit
+        path = Path(self.root.path) / r.dump if which == "dump" or not r.output else self.out / r.output
+        with Image.open(path) as im:
+            im = im.convert("RGBA")
+            f = size / max(im.size)
+            new = (max(1, round(im.width * f)), max(1, round(im.height * f)))
+            im = im.resize(new, Image.Resampling.NEAREST if f >= 1 else Image.Resampling.BOX)
+            buf = io.BytesIO()
+            im.save(buf, "PNG", compress_level=1)
+        data = buf.getvalue()
+        with self.lock:
+            if len(self._thumbs) > THUMB_CACHE:
+                self._thumbs.clear()
+            self._thumbs[key] = data
+        return data
+
+    # -- tuning ---------------------------------------------------------------------------
+    def _emit(self, event: dict) -> None:
+        for fn in list(self.listeners):
+            fn(event)
+
+    def set_rule(self, label: str, ids: list[int], settings: dict[str, Any]) -> dict:
+        """Write a rule for the textures ``ids`` and rebuild those it changes (in the background)."""
+        with self.lock:
+            if self.busy:
+                raise StateError(f"busy: {self.busy}")
+            names = [self.row(i).name for i in ids]
+            before = {r.dump: dict(r.settings) for r in self.rows}
+        self.editor.add_rule(label or "set in texpack review", names, settings)
+        return self._start_rebuild(before, f"rule {label!r}")
+
+    def undo(self) -> dict:
+        with self.lock:
+            if self.busy:
+                raise StateError(f"busy: {self.busy}")
+            before = {r.dump: dict(r.settings) for r in self.rows}
+        self.editor.undo()
+        return self._start_rebuild(before, "undo")
+
+    def _start_rebuild(self, before: dict[str, dict], why: str) -> dict:
+        self.refresh()
+        with self.lock:
+            changed = [r for r in self.rows if before.get(r.dump) != r.settings]
+            self.busy = why
+        th = threading.Thread(target=self._rebuild, args=([r.dump for r in changed], why), daemon=True)
+        th.start()
+        return {"changed": len(changed), "undo": self.editor.can_undo()}
+
+    def _rebuild(self, dumps: list[str], why: str) -> None:
+        emit = self._emit
+        try:
+            found = scan(self.root)
+            items = [i for i in found.items if i.rel in set(dumps)]
+            emit({"type": "progress", "done": 0, "total": len(items), "why": why})
+            opts = replace(self.options, profile=str(self.editor.path) if self.editor.path.is_file() else None)
+            progress = _Progress(emit, len(items), why)
+            session = open_game(self.root, self.out, opts, self.pool)
+            try:
+                outcomes = session.process(items, progress)
+                keep = {r.output for r in self.query() if r.output and not r.settings.get("skip")}
+                removed = session.remove_stale(keep | {o.output for o in outcomes if o.output})
+                session.finish()
+            finally:
+                session.close()
+            summary = {o.status.value for o in outcomes + removed}
+            emit({"type": "done", "why": why, "outcomes": len(outcomes), "statuses": sorted(summary),
+                  "failed": [f"{o.dump}: {o.reason}" for o in outcomes if o.status.value == "failed"][:20]})
+        except StateError as e:
+            emit({"type": "error", "message": f"{e} The rule is saved; build again once it is done."})
+        except (FileError, ProfileError, TexpackError) as e:
+            emit({"type": "error", "message": str(e)})
+        finally:
+            with self.lock:
+                self.busy = ""
+            self.refresh()
+            emit({"type": "rows"})
+
+    # -- live -------------------------------------------------------------------------------
+    def pack_signature(self) -> tuple:
+        """Changes whenever another texpack (watch, build) writes into the pack."""
+        sig = []
+        for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / "texpack-report.json"):
+            try:
+                st = os.stat(p)
+                sig.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                sig.append(None)
+        return tuple(sig)
+
+
+class _Progress:
+    def __init__(self, emit: Callable[[dict], None], total: int, why: str) -> None:
+        self.emit, self.total, self.done, self.why = emit, total, 0, why
+
+    def reading(self, total: int) -> None:
+        pass
+
+    def read(self, n: int = 1) -> None:
+        pass
+
+    def producing(self, total: int) -> None:
+        pass
+
+    def produced(self, n: int = 1) -> None:
+        self.done += n
+        self.emit({"type": "progress", "done": self.done, "total": self.total, "why": self.why})
