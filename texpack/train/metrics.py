@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 
-def psnr(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None) -> float:
-    """PSNR in dB of (H, W, 3) arrays in [0, 1] over texels where ``weight`` > 0."""
+def psnr(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None, cap: float = 99.0) -> float:
+    """PSNR in dB of (H, W, 3) arrays in [0, 1] over texels where ``weight`` > 0, at most ``cap``."""
     err = (out.astype(np.float64) - truth.astype(np.float64)) ** 2
     if weight is not None:
         vis = weight > 0
@@ -24,7 +24,7 @@ def psnr(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None) -
         mse = float(err[vis].mean())
     else:
         mse = float(err.mean())
-    return 99.0 if mse <= 1e-10 else 10 * math.log10(1.0 / mse)
+    return cap if mse <= 1e-10 else min(cap, 10 * math.log10(1.0 / mse))
 
 
 def gradient_energy(img: np.ndarray, weight: np.ndarray | None = None) -> float:

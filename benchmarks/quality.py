@@ -1,0 +1,212 @@
+"""How good the packs look: PSNR and sharpness against the truth, on textures never trained on.
+
+    python benchmarks/quality.py [--colobot DIR] [--grid docs/images/quality-grid.png]
+
+Evaluation sets (both kept out of every training run):
+- game textures from Debian's `colobot-common-textures` (`apt-get download
+  colobot-common-textures && dpkg -x colobot-common-textures_*.deb DIR`), GPL-3+;
+- the sample photographs bundled with scikit-image (`pip install scikit-image`).
+
+Each image is reduced to at most 256 px (the detail of a whole texture), then degraded the
+way a dump is (texpack/train/degrade.py: downscale and a console format, chosen per image
+from a fixed seed) and written as a GLideN64 dump named for that format. Every method
+builds the same dump with `texpack build`; the pack files are compared with the truth:
+RGB PSNR over visible texels, and sharpness = mean gradient magnitude of the output over
+the truth's (median over textures; 1.0 = as detailed as the truth). Same machine, same
+run; build time is reported too. Prints a Markdown table and can draw a grid of
+dump / methods / truth for twelve textures.
+
+Per-texture PSNR is capped at 50 dB before averaging: beyond it differences are invisible,
+and a texture one method reproduces exactly (a hard-edged pattern on the 4-texel grid)
+would otherwise count 99 dB and outweigh dozens of others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from texpack.imageio import encode_png, load_rgba  # noqa: E402
+from texpack.train.data import make_pair  # noqa: E402
+from texpack.train.degrade import pick_recipe  # noqa: E402
+from texpack.train.metrics import psnr, sharpness, summarise  # noqa: E402
+
+IDENT = "EVAL"
+PSNR_CAP = 50.0
+SIDE = 256
+# dump format of each degradation, as (N64 format, size) codes
+CODES = {"rgba16": (0, 2), "rgba32": (0, 3), "ia16": (3, 2), "ia8": (3, 1), "ia4": (3, 0), "i8": (4, 1), "i4": (4, 0),
+         "ci4": (2, 0), "ci8": (2, 1), "psx-c16": (0, 2), "psx-p4": (2, 0), "psx-p8": (2, 1)}
+
+
+@dataclass
+class Case:
+    name: str
+    set: str
+    hr: np.ndarray  # target RGB float
+    weight: np.ndarray
+    lr: np.ndarray
+
+
+def load_images(colobot: Path | None) -> list[tuple[str, str, np.ndarray]]:
+    out = []
+    if colobot is not None and colobot.is_dir():
+        for p in sorted(colobot.rglob("*.png")):
+            out.append(("colobot", p.stem, np.asarray(Image.open(p).convert("RGBA"))))
+    try:
+        import skimage
+
+        folder = Path(skimage.__file__).parent / "data"
+        for p in sorted(folder.iterdir()):
+            if p.suffix in (".png", ".jpg") and "GRAY" not in p.name:
+                im = Image.open(p)
+                if im.mode in ("RGB", "RGBA", "P"):
+                    out.append(("scikit-image", p.stem, np.asarray(im.convert("RGBA"))))
+    except ImportError:
+        print("(scikit-image not installed: photographs left out)")
+    return out
+
+
+def make_cases(images, seed: int = 2026) -> list[Case]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i, (set_name, stem, img) in enumerate(images):
+        h, w = img.shape[:2]
+        f = max(h, w) / SIDE
+        if f > 1:
+            img = np.asarray(Image.fromarray(img).resize((max(4, round(w / f)), max(4, round(h / f))), Image.Resampling.BOX))
+        h, w = img.shape[:2]
+        img = img[: h - h % 4, : w - w % 4]
+        if min(img.shape[:2]) < 16 or img[..., :3].std() < 4:
+            continue
+        recipe = pick_recipe(rng)
+        pair = make_pair(img, 4, recipe)
+        fmt, siz = CODES[recipe.fmt]
+        crc = f"{((i + 1) * 2654435761) & 0xFFFFFFFF:08X}"  # never 0: GLideN64 skips CRC 0
+        if fmt == 2:
+            name = f"{IDENT}#{crc}#{fmt}#{siz}#{(i * 40503) & 0xFFFFFFFF:08X}_ciByRGBA.png"
+        else:
+            name = f"{IDENT}#{crc}#{fmt}#{siz}_all.png"
+        cases.append(Case(name, set_name, pair.hr, pair.weight, pair.lr))
+    return cases
+
+
+def write_dump(cases: list[Case], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in cases:
+        lr = np.clip(c.lr * 255 + 0.5, 0, 255).astype(np.uint8)
+        a = np.full(lr.shape[:2], 255, np.uint8)
+        vis = c.weight[::4, ::4] > 0.5
+        a[~vis] = 0
+        fmt = int(c.name.split("#")[2])
+        if fmt == 4:
+            a = lr[..., 0]  # I formats dump as (I,I,I,I)
+        (folder / c.name).write_bytes(encode_png(np.dstack([lr, a])))
+
+
+def build(dump: Path, out: Path, args: list[str]) -> float:
+    start = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "texpack", "build", str(dump), "--out", str(out), *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"texpack build {' '.join(args)} failed:\n{p.stdout}\n{p.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def score(cases: list[Case], pack: Path) -> dict[str, dict[str, float]]:
+    by_set: dict[str, tuple[list, list]] = {}
+    for c in cases:
+        out = load_rgba(pack / "hires_texture" / IDENT / c.name)[..., :3].astype(np.float32) / 255
+        ps, ss = by_set.setdefault(c.set, ([], []))
+        ps.append(psnr(out, c.hr, c.weight, cap=PSNR_CAP))
+        ss.append(sharpness(out, c.hr, c.weight))
+    return {k: summarise(*v) for k, v in by_set.items()}
+
+
+def draw_grid(cases: list[Case], packs: dict[str, Path], dest: Path, n: int = 12, cell: int = 128) -> None:
+    """Rows of texture: dump (nearest), each method, truth."""
+    picks = cases[:: max(1, len(cases) // n)][:n]
+    cols = ["dump"] + list(packs) + ["truth"]
+    label_h = 18
+    grid = np.full((label_h + len(picks) * (cell + 4), len(cols) * (cell + 4), 3), 24, np.uint8)
+    for r, c in enumerate(picks):
+        y = label_h + r * (cell + 4)
+        lr8 = np.clip(c.lr * 255 + 0.5, 0, 255).astype(np.uint8)
+        tiles = [lr8.repeat(4, 0).repeat(4, 1)]
+        tiles += [load_rgba(p / "hires_texture" / IDENT / c.name)[..., :3] for p in packs.values()]
+        tiles.append(np.clip(c.hr * 255 + 0.5, 0, 255).astype(np.uint8))
+        for k, t in enumerate(tiles):
+            # the middle cell x cell crop at full size: detail is what matters, not the whole texture
+            h, w = t.shape[:2]
+            y0, x0 = max(0, (h - cell) // 2), max(0, (w - cell) // 2)
+            crop = t[y0 : y0 + cell, x0 : x0 + cell]
+            grid[y : y + crop.shape[0], k * (cell + 4) : k * (cell + 4) + crop.shape[1]] = crop
+    img = Image.fromarray(grid)
+    try:
+        from PIL import ImageDraw
+
+        d = ImageDraw.Draw(img)
+        for k, name in enumerate(cols):
+            d.text((k * (cell + 4) + 3, 3), name, fill=(230, 230, 230))
+    except Exception:  # noqa: BLE001 - labels are a nicety
+        pass
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    img.save(dest)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--colobot", type=Path, help="colobot-common-textures unpacked with dpkg -x")
+    ap.add_argument("--method", action="append", default=[], metavar="LABEL=ARGS",
+                    help="extra method: a label and texpack build arguments, e.g. 'sharp=--model texpack-textures-x4 --detail 1'")
+    ap.add_argument("--grid", type=Path)
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N textures")
+    args = ap.parse_args()
+    cases = make_cases(load_images(args.colobot))
+    if args.limit:
+        cases = cases[: args.limit]
+    methods = {"bicubic": ["--model", "bicubic"], "nearest": ["--model", "nearest"], "realesr-animevideov3-x4 (old default)": ["--model", "realesr-animevideov3-x4"]}
+    for m in args.method:
+        label, _, rest = m.partition("=")
+        methods[label] = rest.split()
+    rows, packs = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        dump = tmp / "dump" / "texture_dump" / IDENT / "GLideNHQ"
+        write_dump(cases, dump)
+        keep = tmp / "keep"
+        for label, margs in methods.items():
+            out = tmp / label.split()[0]
+            seconds = build(dump.parent, out, margs)
+            rows.append((label, score(cases, out), seconds))
+            packs[label.split()[0]] = out
+        if args.grid:
+            draw_grid(cases, packs, args.grid)
+        shutil.rmtree(keep, ignore_errors=True)
+    sets = sorted({c.set for c in cases})
+    counts = {s: sum(1 for c in cases if c.set == s) for s in sets}
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          + ", ".join(f"{s}: {n} textures" for s, n in counts.items()) + "; x4, dump-like degradation")
+    print()
+    head = " | ".join(f"{s} PSNR | {s} sharpness" for s in sets)
+    print(f"| method | {head} | build s | textures/s |")
+    print("|---|" + "---|" * (2 * len(sets)) + "---|---|")
+    for label, res, seconds in rows:
+        cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f}" for s in sets)
+        print(f"| {label} | {cells} | {seconds:.1f} | {len(cases) / seconds:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
