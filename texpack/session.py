@@ -16,6 +16,7 @@ from texpack.atomic import remove_temps
 from texpack.emulators import DumpRoot, get_emulator
 from texpack.engine.options import EngineOptions
 from texpack.engine.pool import EngineKey, EnginePool
+from texpack.engine.threads import cores
 from texpack.errors import LayoutError, ProfileError, UsageError
 from texpack.pipeline.execute import ExecOptions, Executor
 from texpack.pipeline.ledger import Ledger
@@ -99,7 +100,7 @@ class GameSession:
 
     def plan(self, items: list[DumpItem], progress: ProgressSink = NO_PROGRESS) -> Plan:
         return plan(items, target=self.target, game_rel=self.game_rel, settings_for=self.settings_for,
-                    sources=self.sources, engine_key=self.engine_key, progress=progress)
+                    sources=self.sources, engine_key=self.engine_key, progress=progress, decode_workers=cores())
 
     def process(self, items: list[DumpItem], progress: ProgressSink = NO_PROGRESS) -> list[Outcome]:
         """Bring the pack files of ``items`` up to date; one :class:`Outcome` per item."""

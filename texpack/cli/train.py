@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -71,7 +70,7 @@ def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_
         init=init, arch=arch, scale=scale, steps=steps, gan_steps=gan_steps, batch=batch, lr_patch=lr_patch,
         lr=lr, gan_lr=gan_lr, seed=seed, device=device, precision=precision, vgg=vgg,
         checkpoint_minutes=checkpoint_minutes, val_every=val_every, resume=resume, license=license_, card=card,
-        recipe="texpack " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        recipe=_recipe(click.get_current_context()),
     )
     try:
         if preview is not None:
@@ -88,6 +87,21 @@ def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_
         raise fail(e) from e
     for stage, path in result.items():
         click.echo(f"wrote {path} ({'faithful' if stage == 'psnr' else 'sharp'})")
+
+
+def _recipe(ctx: click.Context) -> str:
+    """The command line that repeats this run: every option that differs from its default."""
+    words = ["texpack", "train"]
+    for p in ctx.command.params:
+        if not isinstance(p, click.Option) or p.name in ("resume", "preview", "out", "work"):
+            continue
+        value = ctx.params.get(p.name)
+        if value in (None, (), False) or value == p.default:
+            continue
+        flag = p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0]
+        for v in value if p.multiple else (value,):
+            words += [flag] if p.is_flag else [flag, str(v)]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _run(cfg, train):

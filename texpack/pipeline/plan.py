@@ -77,6 +77,7 @@ def plan(
     sources: SourceCache,
     engine_key: Callable[[Settings], EngineKey],
     progress: ProgressSink,
+    decode_workers: int = 1,
 ) -> Plan:
     """Group ``items`` into jobs; every item ends up in a group or in ``outcomes``."""
     result = Plan()
@@ -86,24 +87,34 @@ def plan(
     progress.reading(len(items))
     # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
     # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
+    todo: list[tuple[DumpItem, str]] = []
     for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
-        progress.read()
-        rel = ""
         try:
             why = target.skip_reason(item.key, context)
             if why:
+                progress.read()
                 result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", why))
                 continue
             rel = f"{game_rel}/{target.output_name(item.key, item.name)}"
-            bad = rel_problem(rel, game_rel)
-            if bad:
-                result.outcomes.append(Outcome(item.rel, Status.FAILED, "", bad))
-                continue
-            if rel in claimed:
-                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
-                continue
-            claimed[rel] = item.rel
-            info, rgba = sources.lookup(item)
+        except TexpackError as e:
+            progress.read()
+            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", getattr(e, "reason", str(e))))
+            continue
+        bad = rel_problem(rel, game_rel)
+        if bad or rel in claimed:
+            progress.read()
+            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", bad) if bad else Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
+            continue
+        claimed[rel] = item.rel
+        todo.append((item, rel))
+    rels = dict((i.rel, r) for i, r in todo)
+    for item, found in sources.lookup_many([i for i, _ in todo], decode_workers):
+        progress.read()
+        rel = rels[item.rel]
+        try:
+            if isinstance(found, TexpackError):
+                raise found
+            info, rgba = found
             s = settings_for(item, info.width, info.height)
             if s.skip:
                 result.outcomes.append(Outcome(item.rel, Status.SKIPPED, reason=f"profile rule {s.rules[-1]}"))

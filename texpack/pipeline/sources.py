@@ -4,13 +4,15 @@ both keyed by the file's signature, so unchanged dumps are not decoded again."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import xxhash
 
 from texpack import imageio
-from texpack.errors import ImageError
+from texpack.errors import ImageError, TexpackError
 from texpack.scan import DumpItem
 from texpack.state import FileSig, SourceInfo, State
 
@@ -75,3 +77,58 @@ class SourceCache:
         if self.state is not None:
             self.state.put_source(key, sig, info)
         return info, rgba
+
+    def lookup_many(self, items: list[DumpItem], workers: int, window: int = 64) -> Iterator[tuple[DumpItem, tuple[SourceInfo, np.ndarray | None] | TexpackError]]:
+        """:meth:`lookup` for many items, in order, decoding the ones not in the cache on
+        ``workers`` threads (PNG decoding and hashing release the GIL), at most ``window``
+        ahead so memory stays bounded."""
+        if workers <= 1 or len(items) < 8:
+            for item in items:
+                try:
+                    yield item, self.lookup(item)
+                except TexpackError as e:
+                    yield item, e
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="texpack-decode") as pool:
+            pending: list = []
+            it = iter(items)
+            for item in it:
+                pending.append((item, self._start(item, pool)))
+                if len(pending) >= window:
+                    yield self._finish(*pending.pop(0))
+            for p in pending:
+                yield self._finish(*p)
+
+    def _start(self, item: DumpItem, pool: ThreadPoolExecutor):
+        """A cache hit, or a future decoding the item (state reads stay on this thread)."""
+        paths = [item.path] + ([item.alpha_path] if item.alpha_path else [])
+        try:
+            pre = self.decoded.pop(item.path, None) if item.alpha_path is None else None
+            sig = pre[0] if pre else _sig(paths, item.name)
+        except TexpackError as e:
+            return e
+        key = "|".join(str(p) for p in paths)
+        if self.state is not None and (hit := self.state.source(key, sig)) is not None:
+            return (hit, pre[1] if pre else None)
+        if pre:
+            return (key, sig, pool.submit(lambda r=pre[1]: (SourceInfo(content_hash(r), r.shape[1], r.shape[0]), r)))
+        return (key, sig, pool.submit(_decode_and_hash, item))
+
+    def _finish(self, item: DumpItem, started):
+        if isinstance(started, TexpackError):
+            return item, started
+        if len(started) == 2:
+            return item, started
+        key, sig, fut = started
+        try:
+            info, rgba = fut.result()
+        except TexpackError as e:
+            return item, e
+        if self.state is not None:
+            self.state.put_source(key, sig, info)
+        return item, (info, rgba)
+
+
+def _decode_and_hash(item: DumpItem) -> tuple[SourceInfo, np.ndarray]:
+    rgba = decode_item(item)
+    return SourceInfo(content_hash(rgba), rgba.shape[1], rgba.shape[0]), rgba

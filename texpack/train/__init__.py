@@ -21,6 +21,7 @@ from texpack.models.store import check_name, write_model
 from texpack.train import checkpoint
 from texpack.train.config import VAL_FRACTION, Progress, TrainConfig
 from texpack.train.data import PairSampler, find_images, load_bank, split_val, validation_pairs
+from texpack.train.discriminator import MIN_SIDE
 from texpack.train.generator import load_generator, new_generator
 from texpack.train.loop import Nets, Trainer, ema_copy, seed_everything
 from texpack.train.metrics import psnr, sharpness, summarise
@@ -61,7 +62,7 @@ def _card(cfg: TrainConfig, stage: str, trainer: Trainer, info: dict[str, Any], 
         "scale": cfg.scale,
         "parameters": info["parameters"],
         "license": cfg.license or "see training data",
-        "description": extra.get("description", ""),
+        "description": extra.get("description") or cfg.card.get("description", ""),
         **{k: v for k, v in cfg.card.items() if k != "description"},
         "training": {
             "recipe": cfg.recipe,
@@ -95,6 +96,8 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
     check_name(cfg.name)
     if cfg.gan_steps:
         check_name(cfg.name + "-sharp")
+        if cfg.lr_patch * cfg.scale < MIN_SIDE:
+            raise TexpackError(f"the GAN stage judges patches of at least {MIN_SIDE} px; --patch {cfg.lr_patch} at x{cfg.scale} gives {cfg.lr_patch * cfg.scale}")
     seed_everything(cfg.seed)
     device, precision = _device_and_precision(cfg)
     report(Progress("data", 0, 0, note="finding images"))

@@ -2,8 +2,9 @@
 
 ESRGAN judges 128x128 patches with a VGG-style network; spectral normalisation (as in
 Real-ESRGAN's discriminator) keeps the relativistic game stable without batch norm, which
-would couple the samples of a batch. The last layers average over space, so any patch size
-works. ``forward`` also returns the intermediate features for feature matching.
+would couple the samples of a batch. The last layers average over space, so any patch of
+at least ``MIN_SIDE`` px works (five stride-2 stages leave one texel of it). ``forward``
+also returns the intermediate features for feature matching.
 """
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ import torch
 from torch import nn
 from torch.nn.utils import spectral_norm
 
+STAGES = 5
+MIN_SIDE = 2**STAGES
+
 
 class PatchDiscriminator(nn.Module):
     """Args:
-    nf: channels of the first stage; each of the four stride-2 stages doubles it (max 8x).
+    nf: channels of the first stage; each of the stride-2 stages doubles it (max 8x).
     """
 
     def __init__(self, nf: int = 32, in_ch: int = 3) -> None:
         super().__init__()
         stages = []
         ch = in_ch
-        for i in range(5):
+        for i in range(STAGES):
             out = nf * min(8, 2**i)
             stages.append(
                 nn.Sequential(

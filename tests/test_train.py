@@ -1,0 +1,329 @@
+"""`texpack train`: the dump-like degradation, training data, and short real runs end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from click.testing import CliRunner
+from PIL import Image
+
+from texpack.cli import main
+from texpack.train import TrainConfig, train
+from texpack.train import degrade as dg
+from texpack.train.data import PairSampler, TrainDataError, decode_source, find_images, load_bank, split_val
+
+RNG = np.random.default_rng(5)
+WIDEN5 = {(q << 3) | (q >> 2) for q in range(32)}
+PSX5 = {(q * 527 + 23) >> 6 for q in range(32)}
+
+
+def _bytes(lr: np.ndarray) -> set[int]:
+    """The 8-bit values a float image holds (each must be an exact byte)."""
+    b = lr * 255
+    assert np.allclose(b, np.round(b), atol=1e-3)
+    return set(np.unique(np.round(b).astype(int)).tolist())
+
+
+def _texture(seed: int, side: int = 96, alpha: bool = False) -> np.ndarray:
+    """A small real-looking RGBA8 texture: smooth colour fields, bricks and noise."""
+    r = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    base = np.stack([np.sin(xx * r.uniform(2, 9) + c) * 0.3 + 0.5 for c in range(3)], axis=-1)
+    mortar = ((yy * 8 % 1) < 0.12) | (((xx * 4 + (yy * 8 // 1) * 0.5) % 1) < 0.06)
+    img = np.where(mortar[..., None], 0.25, base) + r.normal(0, 0.04, (side, side, 3))
+    out = np.empty((side, side, 4), np.uint8)
+    out[..., :3] = np.clip(img * 255, 0, 255).astype(np.uint8)
+    out[..., 3] = 255
+    if alpha:
+        out[: side // 3, :, 3] = 0
+    return out
+
+
+def _write_images(folder: Path, n: int, side: int = 96) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.fromarray(_texture(i, side, alpha=i % 3 == 0), "RGBA").save(folder / f"wall{i}.png")
+    return folder
+
+
+# -- degradation --------------------------------------------------------------------------
+
+def _lr(fmt: str, dither: bool = False, alpha: bool = False):
+    hr = RNG.random((32, 32, 3)).astype(np.float32)
+    a = None
+    if alpha:
+        a = np.ones((32, 32), np.float32)
+        a[:8] = 0
+    return dg.degrade(hr, a, 4, dg.Recipe(fmt, "area", dither))
+
+
+@pytest.mark.parametrize(
+    "fmt, check",
+    [
+        ("rgba16", lambda lr: _bytes(lr) <= WIDEN5),
+        ("rgba32", lambda lr: np.allclose(lr * 255, np.round(lr * 255), atol=1e-4)),
+        ("psx-c16", lambda lr: _bytes(lr) <= PSX5),
+        ("i4", lambda lr: len(np.unique(lr)) <= 16 and np.array_equal(lr[..., 0], lr[..., 2])),
+        ("i8", lambda lr: np.array_equal(lr[..., 0], lr[..., 1])),
+        ("ia4", lambda lr: len(np.unique(lr)) <= 8),
+        ("ia8", lambda lr: len(np.unique(lr)) <= 16),
+        ("ia16", lambda lr: np.array_equal(lr[..., 1], lr[..., 2])),
+        ("ci4", lambda lr: len(np.unique(lr.reshape(-1, 3), axis=0)) <= 16 and _bytes(lr) <= WIDEN5),
+        ("ci8", lambda lr: _bytes(lr) <= WIDEN5),
+        ("psx-p4", lambda lr: len(np.unique(lr.reshape(-1, 3), axis=0)) <= 16 and _bytes(lr) <= PSX5),
+        ("psx-p8", lambda lr: _bytes(lr) <= PSX5),
+    ],
+)
+@pytest.mark.parametrize("dither", [False, True])
+def test_each_format_stores_only_its_levels(fmt, check, dither):
+    lr, target, a = _lr(fmt, dither)
+    assert lr.shape == (8, 8, 3) and target.shape == (32, 32, 3) and a is None
+    assert lr.dtype == np.float32 and 0.0 <= lr.min() and lr.max() <= 1.0
+    assert check(lr), fmt
+
+
+def test_grey_formats_have_grey_targets_and_colour_formats_keep_colour():
+    _, t_grey, _ = _lr("ia8")
+    _, t_col, _ = _lr("rgba16")
+    assert np.array_equal(t_grey[..., 0], t_grey[..., 1])
+    assert not np.array_equal(t_col[..., 0], t_col[..., 1])
+
+
+def test_widening_matches_the_emulators():
+    # GLideN64 bit replication and DuckStation's (c*527+23)>>6 both map 0->0, 31->255.
+    assert dg._widen(np.array([0, 16, 31]), 5).tolist() == pytest.approx([0, 132 / 255, 1.0])
+    assert dg._widen_psx(np.array([0, 1, 31])).tolist() == pytest.approx([0, 8 / 255, 1.0])
+    assert dg._widen(np.array([0, 7]), 3).tolist() == pytest.approx([0, 1.0])
+
+
+def test_cut_out_alpha_is_one_bit_and_hidden_colour_is_bled():
+    lr, _, a = _lr("rgba32", alpha=True)
+    assert a is not None and set(np.unique(a)) == {0.0, 1.0}
+    assert a[:2].max() == 0 and a[2:].min() == 1
+    # Bled: hidden texels no longer hold the noise under them but a smooth fill made of
+    # the visible colours, as texpack.alpha.bleed prepares a real dump.
+    plain, _, _ = _lr("rgba32")
+    assert not np.allclose(lr[:2], plain[:2])
+    assert lr[:2].std() < 0.5 * lr[2:].std()
+    assert lr[2:].min() <= lr[:2].min() and lr[:2].max() <= lr[2:].max()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: dg.downscale(np.zeros((10, 8)), 4, "area"), "not a multiple"),
+        (lambda: dg.downscale(np.zeros((8, 8)), 4, "lanczos"), "unknown downscale"),
+        (lambda: dg.quantise(np.zeros((4, 4, 3)), None, dg.Recipe("rgb565")), "unknown format"),
+    ],
+)
+def test_degradation_refuses_bad_requests(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_downscale_methods_shape_and_mean():
+    img = RNG.random((16, 16, 3)).astype(np.float32)
+    area = dg.downscale(img, 4, "area")
+    assert area.shape == (4, 4, 3)
+    assert area[0, 0] == pytest.approx(img[:4, :4].mean(axis=(0, 1)))
+    bil = dg.downscale(img, 4, "bilinear")
+    assert bil[0, 0] == pytest.approx(img[1:3, 1:3].mean(axis=(0, 1)))
+
+
+def test_recipes_cover_every_format():
+    r = np.random.default_rng(0)
+    seen = {dg.pick_recipe(r).fmt for _ in range(2000)}
+    assert seen == set(dg.FORMATS)
+
+
+# -- data ---------------------------------------------------------------------------------
+
+def test_find_images_folders_archives_and_filters(tmp_path):
+    src = _write_images(tmp_path / "tex", 2)
+    Image.fromarray(_texture(9)).save(src / "wall0_norm.png")  # a normal map: not colour
+    (src / "notes.txt").write_text("x")
+    buf = io.BytesIO()
+    Image.fromarray(_texture(10)).save(buf, "PNG")
+    with zipfile.ZipFile(tmp_path / "pak.pk3", "w") as z:
+        z.writestr("textures/base/floor.png", buf.getvalue())
+        z.writestr("textures/base/floor_gloss.png", buf.getvalue())
+        z.writestr("textures/skip/x.png", buf.getvalue())
+    refs = find_images([src, tmp_path / "pak.pk3"], exclude=("textures/skip/*",))
+    labels = [r.label.replace(str(tmp_path), "") for r in refs]
+    assert labels == ["/tex/wall0.png", "/tex/wall1.png", "/pak.pk3:textures/base/floor.png"]
+    assert refs[-1].read() == buf.getvalue()
+    with pytest.raises(TrainDataError, match="no such file"):
+        find_images([tmp_path / "missing"])
+    (tmp_path / "bad.pk3").write_bytes(b"not a zip")
+    with pytest.raises(TrainDataError, match="bad.pk3: cannot read archive"):
+        find_images([tmp_path / "bad.pk3"])
+
+
+def _png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, usable",
+    [
+        (_png(_texture(1, 96)), True),
+        (_png(_texture(1, 640)), True),  # reduced to the bank size
+        (_png(_texture(1, 32)), False),  # smaller than a useful crop
+        (_png(np.full((96, 96, 3), 90, np.uint8)), False),  # a flat fill
+        (b"\x89PNG\r\n\x1a\n broken", False),
+        (b"", False),
+    ],
+)
+def test_decode_source_table(data, usable):
+    img = decode_source(data)
+    assert (img is not None) == usable
+    if img is not None:
+        assert img.dtype == np.uint8 and img.shape[2] == 4 and max(img.shape[:2]) <= 320
+
+
+def test_split_is_seeded_and_disjoint(tmp_path):
+    refs = find_images([_write_images(tmp_path / "t", 40, side=64)])
+    tr, va = split_val(refs, 0.1, seed=3)
+    assert len(va) == 4 and not set(tr) & set(va) and len(tr) + len(va) == 40
+    assert split_val(refs, 0.1, seed=3) == (tr, va)
+
+
+def test_sampler_batches_are_deterministic_and_resumable(tmp_path):
+    bank, skipped = load_bank(find_images([_write_images(tmp_path / "t", 4)]))
+    assert len(bank) == 4 and not skipped
+    a, b = PairSampler(bank, 2, 16, seed=1), PairSampler(bank, 2, 16, seed=1)
+    lr, hr, wt = a.batch(3)
+    assert lr.shape == (3, 3, 16, 16) and hr.shape == (3, 3, 32, 32) and wt.shape == (3, 1, 32, 32)
+    assert np.array_equal(lr, b.batch(3)[0])
+    state = a.state()
+    nxt = a.batch(2)[0]
+    b.restore(state)
+    assert np.array_equal(b.batch(2)[0], nxt)
+    with pytest.raises(TrainDataError, match="at least 256 px"):
+        PairSampler(bank, 4, 64, seed=0).batch(1)
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+def _cfg(tmp_path: Path, **kw) -> TrainConfig:
+    base = dict(hr=(tmp_path / "hr",), name="tiny", out=tmp_path / "models", work=tmp_path / "work", scale=2,
+                steps=4, gan_steps=0, batch=2, lr_patch=8, val_every=2, checkpoint_minutes=0.0, seed=2, device="cpu")
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture()
+def hr_images(tmp_path):
+    return _write_images(tmp_path / "hr", 6)
+
+
+def test_cli_trains_both_stages_and_the_models_load(tmp_path, hr_images, monkeypatch):
+    out = tmp_path / "models"
+    monkeypatch.setenv("TEXPACK_MODELS", str(out))
+    card = tmp_path / "card.yaml"
+    card.write_text("description: test model\ndata:\n  - name: generated walls\n    license: CC0-1.0\n")
+    args = ["train", "--hr", str(hr_images), "--name", "tiny", "--scale", "2", "--steps", "3", "--gan-steps", "2",
+            "--batch", "2", "--patch", "16", "--val-every", "2", "--device", "cpu", "--seed", "4",
+            "--license", "CC0-1.0", "--card", str(card), "--out", str(out), "--work", str(tmp_path / "work")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "tiny.safetensors (faithful)" in res.output and "tiny-sharp.safetensors (sharp)" in res.output
+    faithful = yaml.safe_load((out / "tiny.yaml").read_text())
+    sharp = yaml.safe_load((out / "tiny-sharp.yaml").read_text())
+    assert faithful["detail_model"] == "tiny-sharp" and sharp["detail_of"] == "tiny"
+    assert faithful["license"] == "CC0-1.0" and faithful["description"] == "test model"
+    assert faithful["data"] == [{"name": "generated walls", "license": "CC0-1.0"}]
+    assert faithful["training"]["steps"] == 3 and sharp["training"]["gan_steps"] == 2
+    assert faithful["training"]["recipe"].startswith("texpack train --hr")
+    assert [r["step"] for r in faithful["validation"]["table"]] == [2, 3]
+    assert set(faithful["validation"]["bicubic"]) >= {"psnr", "sharpness"}
+
+    from texpack.models import find_model
+    from texpack.models.load import load_model
+
+    plain = load_model(find_model("tiny"))
+    mixed = load_model(find_model("tiny"), detail=0.5)
+    assert plain.scale == 2 and plain.info.arch == "Compact"
+    assert plain.sha256 != mixed.sha256
+    x = torch.rand(1, 3, 12, 12)
+    with torch.no_grad():
+        y = mixed.module(x)
+    assert y.shape == (1, 3, 24, 24) and torch.isfinite(y).all()
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path, hr_images):
+    straight = train(_cfg(tmp_path, out=tmp_path / "a", work=tmp_path / "wa"))
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(p):
+        # Progress is reported before the step's checkpoint, so stopping at step 3
+        # leaves the checkpoint of step 2 behind, as a crash would.
+        if p.stage == "psnr" and p.step == 3:
+            raise Stop
+
+    cfg_b = _cfg(tmp_path, out=tmp_path / "b", work=tmp_path / "wb")
+    with pytest.raises(Stop):
+        train(cfg_b, stop_after_two)
+    assert not (tmp_path / "b" / "tiny.safetensors").exists()
+    resumed = train(dataclasses.replace(cfg_b, resume=True))
+
+    from texpack.models.safeload import read_state_dict
+
+    sa, sb = read_state_dict(straight["psnr"]), read_state_dict(resumed["psnr"])
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
+def test_fine_tuning_from_a_model_file_and_its_scale_check(tmp_path, hr_images):
+    first = train(_cfg(tmp_path, steps=1))
+    tuned = train(_cfg(tmp_path, name="tuned", init=first["psnr"], steps=1))
+    card = yaml.safe_load(tuned["psnr"].with_suffix(".yaml").read_text())
+    assert card["training"]["init"]["file"] == "tiny.safetensors"
+    with pytest.raises(Exception, match="x2 model cannot be trained for x4"):
+        train(_cfg(tmp_path, name="wrong", init=first["psnr"], scale=4, lr_patch=8))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--name", "bad/name"], "name"),
+        (["--resume"], "no checkpoint to resume from"),
+        (["--gan-steps", "1"], "at least 32 px; --patch 8 at x2 gives 16"),
+    ],
+)
+def test_cli_errors_are_one_line(tmp_path, hr_images, args, message):
+    base = ["train", "--hr", str(hr_images), "--name", "ok", "--scale", "2", "--steps", "1", "--batch", "1",
+            "--patch", "8", "--device", "cpu", "--out", str(tmp_path / "m"), "--work", str(tmp_path / "w")]
+    res = CliRunner().invoke(main, base + args)
+    assert res.exit_code != 0
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_no_usable_images_is_a_clear_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    Image.fromarray(np.full((80, 80, 3), 40, np.uint8)).save(empty / "flat.png")
+    Image.fromarray(np.full((80, 80, 3), 40, np.uint8)).save(empty / "flat2.png")
+    with pytest.raises(TrainDataError, match="no usable training images"):
+        train(_cfg(tmp_path, hr=(empty,)))
+
+
+def test_preview_writes_a_grid(tmp_path, hr_images):
+    out = tmp_path / "preview.png"
+    res = CliRunner().invoke(main, ["train", "--hr", str(hr_images), "--name", "p", "--scale", "2", "--patch", "16", "--preview", str(out)])
+    assert res.exit_code == 0, res.output
+    with Image.open(out) as im:
+        assert im.size[0] > 4 * 64 and im.mode == "RGBA"
