@@ -8,7 +8,7 @@ import pytest
 from texpack.check import check
 from texpack.imageio import encode_png
 
-from .conftest import EXAMPLES, build_request, run_build
+from .conftest import EXAMPLES, run_build
 
 
 def png(w=8, h=8, rgba=(200, 100, 50, 255)) -> bytes:

@@ -2,7 +2,6 @@
 word from GLideN64's settings, zlib and zstd records, and extract round trips."""
 
 import gzip
-import io
 import struct
 import zlib
 

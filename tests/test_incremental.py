@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from texpack import imageio
+from texpack.atomic import TMP_PREFIX
 
 from texpack.cli import main
 from texpack.engine.base import ResampleUpscaler
@@ -22,7 +23,7 @@ from texpack.engine.torch_engine import TorchUpscaler
 from texpack.imageio import encode_png
 from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
 
-from .conftest import EXAMPLES, build_request, run_build
+from .conftest import EXAMPLES, run_build
 from .packcheck import describe
 
 
@@ -170,7 +171,7 @@ def test_hostile_and_odd_inputs(tmp_path):
     assert not r.ok
     # nothing half-written, no temp files
     out_files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
-    assert not [p for p in out_files if p.name.startswith(imageio.TMP_PREFIX)]
+    assert not [p for p in out_files if p.name.startswith(TMP_PREFIX)]
     for p in out_files:
         if p.suffix == ".png":
             imageio.load_rgba(p)
@@ -217,7 +218,7 @@ def test_disk_full_stops_cleanly_and_next_run_continues(tmp_path, monkeypatch):
     r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
     assert "No space left on device" in r.aborted
     game = tmp_path / "out" / "hires_texture" / "GAME"
-    assert len(list(game.iterdir())) == 4 and not list(game.glob(imageio.TMP_PREFIX + "*"))
+    assert len(list(game.iterdir())) == 4 and not list(game.glob(TMP_PREFIX + "*"))
     for p in game.iterdir():
         imageio.load_rgba(p)
     monkeypatch.setattr(imageio.os, "replace", real_replace)
@@ -287,7 +288,7 @@ def test_sigkill_at_random_moments_then_resume_equals_clean_build(tmp_path):
     assert describe(a) == describe(b)
     for p in a.rglob("*.png"):
         assert p.read_bytes() == (b / p.relative_to(a)).read_bytes(), p.name
-    assert not list(b.rglob(imageio.TMP_PREFIX + "*"))
+    assert not list(b.rglob(TMP_PREFIX + "*"))
 
 
 def test_duckstation_aliases_follow_when_the_primary_dump_goes(tmp_path):

@@ -12,7 +12,7 @@ from texpack.emulators.n64names import parse_n64_name
 from texpack.emulators.psxnames import parse_psx_title
 from texpack.imageio import load_rgba
 
-from .conftest import DATA, EXAMPLES, build_request, run_build
+from .conftest import DATA, EXAMPLES, run_build
 from .packcheck import alpha_class, describe
 
 

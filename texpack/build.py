@@ -57,13 +57,19 @@ def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: Pr
         report.aborted = str(e)  # this game cannot be built; the others still can
         return report
     report.target, report.scale = session.target.id, opts.scale or session.profile.base.scale
+    with session:
+        _build_session(session, root, req, report, progress)
+    return report
+
+
+def _build_session(session: GameSession, root: DumpRoot, req: BuildRequest, report: Report, progress: ProgressSink) -> None:
     found = scan(root)
     report.outcomes += [Outcome(p.rel, Status.FAILED, reason=p.message()) for p in found.problems]
     report.outcomes += [Outcome(s.rel, Status.SKIPPED, reason=s.reason) for s in found.skipped]
     try:
         outcomes = session.process(found.items, progress)
         report.outcomes += outcomes
-        if not opts.dry_run:
+        if not req.options.dry_run:
             report.outcomes += session.remove_stale(output_rels(outcomes))
     except BuildAborted as e:
         report.outcomes += e.outcomes
@@ -71,14 +77,11 @@ def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: Pr
     except PackError as e:
         report.aborted, report.fatal = str(e), True
     try:
-        if not opts.dry_run and not report.aborted:
+        if not req.options.dry_run and not report.aborted:
             report.notes += session.finish()
             _extras(session, req, report)
     except PackError as e:
         report.aborted = str(e)  # a config.yaml that cannot be edited, an archive that cannot be written
-    finally:
-        session.close()
-    return report
 
 
 def _check_clashes(roots: list[DumpRoot], target: str | None) -> None:
@@ -118,6 +121,7 @@ def build(req: BuildRequest, progress: ProgressSink = NO_PROGRESS, pool: EngineP
         raise UsageError(f"--out {req.out} lies inside the dump folder {root.path}: the pack would be read back as dumps")
     _check_clashes(roots, req.options.target)
     pool = pool or EnginePool(req.options.engine)
+    pool.warm_up()  # PyTorch imports while the first game's dump is read
     reports = []
     for root in roots:
         reports.append(build_root(root, req, pool, progress))

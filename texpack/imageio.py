@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from texpack.atomic import TMP_PREFIX  # noqa: F401 - temp names are skipped where dumps are listed
 from texpack.errors import ImageError
 
 # Dumps are at most 4096x4096 (GLideN64's cap); anything larger is treated as hostile.

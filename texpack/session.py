@@ -128,14 +128,12 @@ class GameSession:
 
 
 def check_models(profile: Profile, options: GameOptions, pool: EnginePool) -> None:
-    """Every model the profile (or ``--model``) names exists, its weights read, the device
-    is there: a usage error now, before any work, instead of one failure per texture."""
-    from texpack.engine.base import RESAMPLE_MODES
-
+    """Every model the profile (or ``--model``) names exists and its weights read: a usage
+    error now, before any work, instead of one failure per texture. The device is checked
+    by the first engine key, after the dump is read (PyTorch imports meanwhile)."""
     names = {options.model} if options.model else {profile.base.model} | {r.set["model"] for r in profile.rules if "model" in r.set}
     for name in sorted(names):
-        if name not in RESAMPLE_MODES:
-            pool.key(name, 1, options.detail or 0.0)
+        pool.check(name, options.detail or 0.0)
 
 
 def open_game(root: DumpRoot, out: Path, options: GameOptions, pool: EnginePool) -> GameSession:

@@ -14,7 +14,7 @@ from texpack.errors import TexpackError, UsageError
 
 def _root_and_out(path: Path, out: Path | None, emulator, game):
     """A dump folder (with --out), or a pack folder whose state names its dump folder."""
-    from texpack.emulators import DumpRoot, find_dump_roots
+    from texpack.emulators import find_dump_roots
     from texpack.review.packsource import dump_of_pack
 
     if (path / ".texpack" / "state.sqlite").is_file() and out is None:

@@ -49,6 +49,7 @@ def command(dump, into, polling, threads, emulator, game, **kw) -> None:
     live = Live(Text(""), console=err, transient=False, auto_refresh=False) if err.is_terminal else None
     opts = game_options(kw, threads=live_thread_count(threads))
     pool = EnginePool(opts.engine)
+    pool.warm_up()  # PyTorch imports while the dump folder is read and watched
     top = dump.resolve()
 
     def say(msg: str, to_err: bool = False) -> None:

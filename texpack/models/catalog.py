@@ -106,3 +106,29 @@ def verified_sha(entry: ModelEntry) -> str:
     if want and want != digest:
         raise ModelError(f"{entry.path.name}: sha256 {digest[:12]}… does not match its model card ({str(want)[:12]}…)")
     return digest
+
+
+def check_detail(detail: float) -> None:
+    if not 0.0 <= detail <= 1.0:
+        raise ModelError(f"detail must be between 0 and 1, not {detail}")
+
+
+def detail_pair(entry: ModelEntry) -> ModelEntry:
+    """The GAN model ``entry``'s card names as its ``detail`` partner."""
+    partner = entry.detail_partner
+    if not partner:
+        raise ModelError(f"{entry.name} has no detail partner in its model card; detail works with texture models that name one")
+    return find_model(partner)
+
+
+def identity(entry: ModelEntry, detail: float = 0.0) -> str:
+    """What loading the weights (blended by ``detail``) would be called; reads checksums only.
+
+    The blended identity joins both files' checksums and the weight, so a pack built with
+    another blend, or after either file changed, is rebuilt.
+    """
+    check_detail(detail)
+    sha = verified_sha(entry)
+    if detail > 0:
+        sha = f"{sha[:32]}{verified_sha(detail_pair(entry))[:24]}@{detail:g}"
+    return sha

@@ -12,11 +12,7 @@ from __future__ import annotations
 import torch
 
 from texpack.errors import ModelError
-
-
-def check_detail(detail: float) -> None:
-    if not 0.0 <= detail <= 1.0:
-        raise ModelError(f"detail must be between 0 and 1, not {detail}")
+from texpack.models.catalog import check_detail
 
 
 def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: float, what: str) -> dict[str, torch.Tensor]:

@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from texpack.errors import ModelError
-from texpack.models.catalog import ModelEntry, find_model, verified_sha
-from texpack.models.interp import check_detail, interpolate
+from texpack.models.catalog import ModelEntry, detail_pair, identity
+from texpack.models.interp import interpolate
 from texpack.models.safeload import read_state_dict
 
 
@@ -95,31 +95,13 @@ def load_descriptor(path: Path) -> Any:
     return _spandrel_load(read_state_dict(Path(path)), Path(path).name)
 
 
-def detail_pair(entry: ModelEntry) -> ModelEntry:
-    partner = entry.detail_partner
-    if not partner:
-        raise ModelError(f"{entry.name} has no detail partner in its model card; detail works with texture models that name one")
-    return find_model(partner)
-
-
 def load_model(entry: ModelEntry, detail: float = 0.0) -> LoadedModel:
     """Verify, read and build ``entry``; with ``detail`` > 0, its weights interpolated towards
     its card's ``detail_model`` (ESRGAN's network interpolation)."""
-    check_detail(detail)
-    sha = verified_sha(entry)
+    sha = identity(entry, detail)
     sd = read_state_dict(entry.path)
     if detail > 0:
         other = detail_pair(entry)
         sd = interpolate(sd, read_state_dict(other.path), detail, f"{entry.name} and {other.name}")
-        sha = f"{sha[:32]}{verified_sha(other)[:24]}@{detail:g}"
     desc = _spandrel_load(sd, entry.path.name)
     return LoadedModel(entry, describe(desc), desc, sha, detail)
-
-
-def identity(entry: ModelEntry, detail: float = 0.0) -> str:
-    """What :func:`load_model` would call the weights, without building anything."""
-    check_detail(detail)
-    sha = verified_sha(entry)
-    if detail > 0:
-        sha = f"{sha[:32]}{verified_sha(detail_pair(entry))[:24]}@{detail:g}"
-    return sha

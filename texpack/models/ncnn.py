@@ -122,8 +122,8 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
 
 
 def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: dict[str, object]):
-    shuffle = next(layer for layer in layers if layer.type == "PixelShuffle")
-    scale = int(shuffle.params.get(0, 1))
+    if not any(layer.type == "PixelShuffle" for layer in layers):
+        raise ModelError("SRVGGNetCompact graph without its PixelShuffle upsampler")
     resizes = [layer for layer in layers if layer.type == "Interp"]
     # x2/x3 animevideov3 graphs are the x4 net followed by a bicubic resize: keep the net only.
     if len(resizes) > 1:

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from texpack.errors import TexpackError
-from texpack.review.service import PathRefused, ReviewService
+from texpack.review.files import PathRefused
+from texpack.review.service import ReviewService
 
 STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".png": "image/png"}
@@ -110,7 +111,7 @@ def make_app(service: ReviewService, token: str, port: int):
         if re.search(r"%(2f|5c|2e|00)", rel, re.I):
             return PlainTextResponse("encoded separators are refused", 400)  # a second decoding would make them real
         try:
-            p = service.resolve(request.query_params.get("root", ""), rel)
+            p = service.files.resolve(request.query_params.get("root", ""), rel)
         except PathRefused as e:
             return PlainTextResponse(str(e), 403)
         return Response(p.read_bytes(), media_type=TYPES.get(p.suffix.lower(), "application/octet-stream"), headers={"Cache-Control": "no-cache"})

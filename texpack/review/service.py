@@ -8,7 +8,6 @@ write; while ``texpack watch`` holds it, rule changes are saved and the page say
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import time
@@ -17,13 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from texpack.emulators import DumpRoot
 from texpack.engine.pool import EnginePool
 from texpack.errors import FileError, ProfileError, StateError, TexpackError
 from texpack.profile import default_profile_for, shipped_profile_for, user_profile_path
+from texpack.progress import NoProgress
 from texpack.review.catalog import Row, build_rows
+from texpack.review.files import PathRefused, ReviewFiles
 from texpack.review.rules import ProfileEditor
 from texpack.scan import scan
 from texpack.session import GameOptions, open_game, resolve_target
@@ -36,11 +35,6 @@ SORTS = {
     "group": lambda r: (r.group, r.name),
     "changed": lambda r: (-r.out_mtime, r.name),
 }
-THUMB_CACHE = 4096
-
-
-class PathRefused(TexpackError):
-    """A file request outside the folders the page may see."""
 
 
 def _shipped_name(emulator: str, game: str) -> str:
@@ -60,11 +54,11 @@ class ReviewService:
         else:
             creates = None
         self.editor = ProfileEditor(path, self.out / STATE_DIR / "review-undo" / root.game, creates, root.game)
+        self.files = ReviewFiles({"dump": Path(root.path), "pack": self.out, "profile": self.editor.path.parent})
         self.lock = threading.RLock()
         self.busy = ""
         self.listeners: list[Callable[[dict], None]] = []
         self.last_look = self._read_last_look()
-        self._thumbs: dict[tuple, bytes] = {}
         self.rows: list[Row] = []
         self.refresh()
 
@@ -76,7 +70,7 @@ class ReviewService:
         rows = build_rows(self.root, self.out, self.target, profile, None, self.last_look)
         with self.lock:
             self.rows = rows
-            self._thumbs.clear()
+        self.files.forget_thumbs()
 
     def _read_last_look(self) -> float:
         p = self.out / STATE_DIR / f"review-seen-{self.root.game}"
@@ -130,52 +124,11 @@ class ReviewService:
                 raise PathRefused(f"no texture {rid}")
             return self.rows[rid]
 
-    # -- files ----------------------------------------------------------------------------
-    def roots(self) -> dict[str, Path]:
-        return {"dump": Path(self.root.path), "pack": self.out, "profile": self.editor.path.parent}
-
-    def resolve(self, root: str, rel: str) -> Path:
-        """``rel`` under one of the page's folders, or :class:`PathRefused`.
-
-        Refused: other roots, absolute paths, ``..``, backslashes, NUL, and anything whose
-        real path (symlinks followed) leaves the folder.
-        """
-        base = self.roots().get(root)
-        if base is None:
-            raise PathRefused(f"unknown folder {root!r}")
-        parts = rel.split("/")
-        if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
-            raise PathRefused(f"{rel!r} is not a plain relative path")
-        real_base = base.resolve()
-        path = (base / rel).resolve()
-        if path != real_base and real_base not in path.parents:
-            raise PathRefused(f"{rel!r} leads outside the {root} folder")
-        if not path.is_file():
-            raise PathRefused(f"{rel!r} is not a file")
-        return path
-
     def thumb(self, rid: int, which: str, size: int) -> bytes:
-        size = max(16, min(512, size))
+        """A PNG of the texture's dump or pack image, at most ``size`` px on a side."""
         r = self.row(rid)
-        key = (rid, which, size, r.out_mtime)
-        with self.lock:
-            hit = self._thumbs.get(key)
-        if hit is not None:
-            return hit
-        path = Path(self.root.path) / r.dump if which == "dump" or not r.output else self.out / r.output
-        with Image.open(path) as im:
-            im = im.convert("RGBA")
-            f = size / max(im.size)
-            new = (max(1, round(im.width * f)), max(1, round(im.height * f)))
-            im = im.resize(new, Image.Resampling.NEAREST if f >= 1 else Image.Resampling.BOX)
-            buf = io.BytesIO()
-            im.save(buf, "PNG", compress_level=1)
-        data = buf.getvalue()
-        with self.lock:
-            if len(self._thumbs) > THUMB_CACHE:
-                self._thumbs.clear()
-            self._thumbs[key] = data
-        return data
+        use_dump = which == "dump" or not r.output
+        return self.files.thumb("dump" if use_dump else "pack", r.dump if use_dump else r.output, size, r.out_mtime)
 
     # -- tuning ---------------------------------------------------------------------------
     def _emit(self, event: dict) -> None:
@@ -251,18 +204,11 @@ class ReviewService:
         return tuple(sig)
 
 
-class _Progress:
+class _Progress(NoProgress):
+    """Counts produced textures as page events; reading is not shown."""
+
     def __init__(self, emit: Callable[[dict], None], total: int, why: str) -> None:
         self.emit, self.total, self.done, self.why = emit, total, 0, why
-
-    def reading(self, total: int) -> None:
-        pass
-
-    def read(self, n: int = 1) -> None:
-        pass
-
-    def producing(self, total: int) -> None:
-        pass
 
     def produced(self, n: int = 1) -> None:
         self.done += n
