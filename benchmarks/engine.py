@@ -27,6 +27,7 @@ from examples.synth import SynthSpec, make_gliden64_dump  # noqa: E402
 from texpack.atomic import write_atomic  # noqa: E402
 from texpack.build import BuildRequest, build  # noqa: E402
 from texpack.engine.options import EngineOptions  # noqa: E402
+from texpack.engine.ncnn_engine import NcnnUpscaler, supports  # noqa: E402
 from texpack.engine.torch_engine import TorchUpscaler, cpu_has_native_bf16  # noqa: E402
 from texpack.imageio import encode_png, load_rgba  # noqa: E402
 from texpack.models import find_model  # noqa: E402
@@ -77,12 +78,14 @@ def ncnn_run(net, chw: np.ndarray) -> np.ndarray:
 
 def engine_table(models: dict[str, str], repeats: int, threads: int) -> list[str]:
     precisions = ("fp32", "bf16") if cpu_has_native_bf16() else ("fp32",)
-    head = " | ".join(f"torch {p}" for p in precisions)
-    best = precisions[-1]
-    rows = [f"| model | size | batch | {head} | ncnn, default options, 1 image at a time | {best} / ncnn |", "|---|---|---|" + "---|" * len(precisions) + "---|---|"]
+    head = " | ".join(f"texpack torch {p}" for p in precisions)
+    rows = [f"| model | size | batch | {head} | texpack ncnn engine | peer: ncnn, default options, 1 image at a time | best texpack / peer |",
+            "|---|---|---|" + "---|" * len(precisions) + "---|---|---|"]
     for label, name in models.items():
         m = load_model(find_model(name))
-        engines = {p: TorchUpscaler(m, EngineOptions("cpu", p)) for p in precisions}
+        engines = {f"torch {p}": TorchUpscaler(m, EngineOptions("cpu", p)) for p in precisions}
+        if supports(m) is None:
+            engines["ncnn"] = NcnnUpscaler(m, EngineOptions("cpu"))
         net = ncnn_net(label, threads)
         for side, batch in SIZES.items():
             if "x4plus" in label and side == 256:
@@ -93,8 +96,8 @@ def engine_table(models: dict[str, str], repeats: int, threads: int) -> list[str
             rate = {p: px / best_of(lambda e=e: e.run(x), repeats) for p, e in engines.items()}
             chw = [np.ascontiguousarray(img.transpose(2, 0, 1)) for img in x]
             nc = px / best_of(lambda: [ncnn_run(net, c) for c in chw], repeats)
-            cells = " | ".join(f"{rate[p] / 1e3:.0f}k" for p in precisions)
-            rows.append(f"| {label} | {side}x{side} | {n} | {cells} | {nc / 1e3:.0f}k | {rate[best] / nc:.2f}x |")
+            cells = " | ".join(f"{rate[k] / 1e3:.0f}k" if k in rate else "-" for k in [f"torch {p}" for p in precisions] + ["ncnn"])
+            rows.append(f"| {label} | {side}x{side} | {n} | {cells} | {nc / 1e3:.0f}k | {max(rate.values()) / nc:.2f}x |")
     return rows
 
 
@@ -146,10 +149,11 @@ def build_table(count: int, repeats: int, threads: int) -> list[str]:
         net = ncnn_net("realesr-animevideov3-x4", threads)
 
         req = BuildRequest(dump=folder, out=tmp / "ours", options=GameOptions(model=ANIME))
+        req_torch = BuildRequest(dump=folder, out=tmp / "ours", options=GameOptions(model=ANIME, engine=EngineOptions(cpu_engine="torch")))
 
-        def ours():
+        def ours(r=req):
             shutil.rmtree(tmp / "ours", ignore_errors=True)
-            build(req)
+            build(r)
 
         def base():
             shutil.rmtree(tmp / "base", ignore_errors=True)
@@ -157,10 +161,12 @@ def build_table(count: int, repeats: int, threads: int) -> list[str]:
             baseline_build(folder, tmp / "base", net)
 
         t_base = best_of(base, repeats)
+        t_torch = best_of(lambda: ours(req_torch), repeats)
         t_ours = best_of(ours, repeats)
         pack = tmp / "ours" / "hires_texture" / "BENCH"
         rows.append(f"| ncnn (default options), one at a time, alpha second pass | {n} | {t_base:.2f} | {n / t_base:.0f} | 1.00x | {rim_darkening(folder, tmp / 'base'):.1f} |")
-        rows.append(f"| texpack build (batched, bleed) | {n} | {t_ours:.2f} | {n / t_ours:.0f} | {t_base / t_ours:.2f}x | {rim_darkening(folder, pack):.1f} |")
+        rows.append(f"| texpack build, --cpu-engine torch | {n} | {t_torch:.2f} | {n / t_torch:.0f} | {t_base / t_torch:.2f}x | |")
+        rows.append(f"| texpack build (default engine choice, bleed) | {n} | {t_ours:.2f} | {n / t_ours:.0f} | {t_base / t_ours:.2f}x | {rim_darkening(folder, pack):.1f} |")
         t_re = best_of(lambda: build(req), repeats)
         rows.append(f"| texpack rebuild, nothing changed | {n} | {t_re:.2f} | {n / t_re:.0f} | {t_base / t_re:.1f}x | |")
     return rows

@@ -2,9 +2,10 @@
 
     python benchmarks/threads.py [--side 64] [--batch 16] [--seconds 8]
 
-Runs the default model through texpack's engine on 1 thread and on every core, first on an
-idle machine, then with one process per extra core spinning (what a running emulator
-does), and prints LR (source) pixels per second as a Markdown table. ``watch`` picks its
+Runs the default model through texpack's CPU engines (PyTorch fp32 and ncnn) on 1 thread
+and on every core, first on an idle machine, then with one process per extra core
+spinning (what a running emulator does), and prints LR (source) pixels per second as a
+Markdown table. ``watch`` picks its
 thread count from this (texpack/engine/threads.py).
 """
 
@@ -24,9 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from texpack.engine.options import EngineOptions  # noqa: E402
 from texpack.engine.threads import cores  # noqa: E402
-from texpack.engine.torch_engine import TorchUpscaler  # noqa: E402
+from texpack.engine.select import make_engine  # noqa: E402
 from texpack.models import DEFAULT_MODEL, find_model  # noqa: E402
 from texpack.models.load import load_model  # noqa: E402
+
+
+ENGINES = ("torch", "ncnn")
 
 
 def spin(stop) -> None:
@@ -36,7 +40,7 @@ def spin(stop) -> None:
             x += 1
 
 
-def rate(eng: TorchUpscaler, x: np.ndarray, seconds: float) -> float:
+def rate(eng, x: np.ndarray, seconds: float) -> float:
     eng.run(x)  # warm-up: kernels are built for the shape on first use
     done, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -62,9 +66,10 @@ def main() -> None:
         for p in spinners:
             p.start()
         try:
-            for t in counts:
-                eng = TorchUpscaler(model, EngineOptions("cpu", "fp32", None, threads=t))
-                rows[(busy, t)] = rate(eng, x, args.seconds)
+            for backend in ENGINES:
+                for t in counts:
+                    eng = make_engine(model, EngineOptions("cpu", "fp32", None, threads=t, cpu_engine=backend))
+                    rows[(backend, busy, t)] = rate(eng, x, args.seconds)
         finally:
             stop.set()
             for p in spinners:
@@ -72,10 +77,11 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, {n} cores, torch {torch.__version__}, {DEFAULT_MODEL} fp32, "
           f"{args.batch} x {args.side}x{args.side}")
     print()
-    print("| other busy processes | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in counts) + " |")
-    print("|---|" + "---|" * len(counts))
-    for busy in (0, max(1, n - 1)):
-        print(f"| {busy} | " + " | ".join(f"{rows[(busy, t)] / 1e3:.0f}k px/s" for t in counts) + " |")
+    print("| engine | other busy processes | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in counts) + " |")
+    print("|---|---|" + "---|" * len(counts))
+    for backend in ENGINES:
+        for busy in (0, max(1, n - 1)):
+            print(f"| {backend} | {busy} | " + " | ".join(f"{rows[(backend, busy, t)] / 1e3:.0f}k px/s" for t in counts) + " |")
 
 
 if __name__ == "__main__":

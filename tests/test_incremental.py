@@ -19,6 +19,7 @@ from texpack.atomic import TMP_PREFIX
 
 from texpack.cli import main
 from texpack.engine.base import ResampleUpscaler
+from texpack.engine.ncnn_engine import NcnnUpscaler
 from texpack.engine.torch_engine import TorchUpscaler
 from texpack.imageio import encode_png
 from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
@@ -31,7 +32,7 @@ from .packcheck import describe
 def counted(monkeypatch):
     """Count images that go through any engine."""
     n = {"images": 0}
-    for cls in (TorchUpscaler, ResampleUpscaler):
+    for cls in (TorchUpscaler, NcnnUpscaler, ResampleUpscaler):
         orig = cls.run
 
         def run(self, batch, as_uint8=False, _orig=orig):

@@ -33,17 +33,16 @@ def measure_speed(model, seconds: float = 1.0, side: int = 64) -> tuple[float, s
     """Source pixels per second on this machine's default device and precision, for ``side`` px textures."""
     import numpy as np
 
-    from texpack.engine.options import EngineOptions
-    from texpack.engine.torch_engine import TorchUpscaler
+    from texpack.engine.select import make_engine
 
-    eng = TorchUpscaler(model, EngineOptions())
+    eng = make_engine(model)
     batch = np.random.default_rng(0).random((max(1, 16384 // (side * side)), side, side, 3), dtype=np.float32)
     eng.run(batch)  # warm-up
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         eng.run(batch)
         n += batch.shape[0] * side * side
-    return n / (time.perf_counter() - start), str(eng.device), eng.precision
+    return n / (time.perf_counter() - start), f"{eng.device} via {eng.backend}", eng.precision
 
 
 @command.command("info")

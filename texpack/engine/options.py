@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+CPU_ENGINES = ("auto", "torch", "ncnn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +16,4 @@ class EngineOptions:
     tile: int | None = None  # LR pixels per tile side; None picks from memory
     max_batch: int = 64
     threads: int | None = None  # CPU threads for the network; None: every core
+    cpu_engine: str = "auto"  # on the CPU: ncnn for Compact nets in fp32, else PyTorch (texpack/engine/select.py)

@@ -83,11 +83,11 @@ class EnginePool:
                 if key.model in RESAMPLE_MODES:
                     eng = ResampleUpscaler(key.model, key.scale)
                 else:
-                    from texpack.engine.torch_engine import TorchUpscaler
+                    from texpack.engine.select import make_engine
                     from texpack.models import find_model
                     from texpack.models.load import load_model
 
-                    eng = TorchUpscaler(load_model(find_model(key.model), key.detail), self.options)
+                    eng = make_engine(load_model(find_model(key.model), key.detail), self.options)
                     self.built += 1
                 self._engines[key] = eng
             return eng

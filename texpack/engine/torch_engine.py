@@ -101,6 +101,8 @@ def _is_oom(e: BaseException) -> bool:
 class TorchUpscaler:
     """Runs a :class:`LoadedModel` on batches of same-size images."""
 
+    backend = "torch"
+
     def __init__(self, model: LoadedModel, options: EngineOptions = EngineOptions()) -> None:
         self.model = model
         self.device = resolve_device(options.device)

@@ -64,6 +64,9 @@ class Executor:
         self.progress.producing(sum(len(g.members) for g in p.groups))
         try:
             work = [g for g in self._keep_foreign(p.groups) if not self._reuse(g)]
+            # Smallest first: the first textures land in the pack within seconds, and
+            # same-size textures sit together, so batches fill.
+            work.sort(key=lambda g: g.area)
             self._upscale(work)
         except PackError as e:
             raise BuildAborted(str(e), self.outcomes) from e

@@ -43,6 +43,7 @@ class Group:
     engine: EngineKey
     members: list[Member] = field(default_factory=list)
     rgba: np.ndarray | None = None  # the first member's pixels, when still held from planning
+    area: int = 0  # source pixels of the texture
 
     @property
     def first(self) -> Member:
@@ -138,7 +139,7 @@ def plan(
             continue
         g = groups.get(job)
         if g is None:
-            g = groups[job] = Group(job, engine)
+            g = groups[job] = Group(job, engine, area=info.width * info.height)
             if len(groups) <= HOLD_DECODED:
                 g.rgba = rgba
         g.members.append(Member(item, s, rel))

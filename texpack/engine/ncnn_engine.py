@@ -1,0 +1,136 @@
+"""The CPU engine for Compact networks: the same weights run by ncnn.
+
+On CPUs without native bf16 (AVX2 desktops and laptops, most CI machines) PyTorch's CPU
+convolutions are direct and run near the cores' FMA peak; ncnn computes 3x3 convolutions
+with Winograd transforms and does about 4x fewer multiplies. Measured on a 2-core AMD
+EPYC (AVX2), compact x4 in fp32: ncnn 211-261k source px/s, PyTorch batched 111-141k
+(``benchmarks/engine.py``). Outputs agree with PyTorch fp32 to within 0.001/255
+(tests/test_ncnn_engine.py), so the choice does not change what a pack holds.
+
+Small textures run one per core, each on a one-thread network (no thread waits for
+another); large ones run on all threads, in tiles like the PyTorch engine's.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from texpack.engine.options import EngineOptions
+from texpack.engine.threads import cores
+from texpack.engine.tiling import run_tiled
+from texpack.errors import EngineError, ModelError
+from texpack.models.load import LoadedModel
+from texpack.models.ncnn_export import compact_graph
+
+# Textures up to this many source pixels run one per thread; larger ones use every thread.
+SMALL_PX = 96 * 96
+TILE_OVERLAP = 48
+BYTES_PER_PX = 1100  # a few 64-channel fp32 maps in flight, and the output (measured ~1 kB)
+
+
+def ncnn_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ncnn") is not None
+
+
+def supports(model: LoadedModel) -> str | None:
+    """None when ncnn can run ``model``, else why not."""
+    if not ncnn_available():
+        return "the ncnn package is not installed"
+    if model.info.arch != "Compact":
+        return f"{model.info.arch} networks run on PyTorch (ncnn here runs Compact networks)"
+    return None
+
+
+class NcnnUpscaler:
+    """Runs a Compact :class:`LoadedModel` through ncnn on the CPU, in fp32."""
+
+    backend = "ncnn"
+    device = "cpu"
+    precision = "fp32"
+
+    def __init__(self, model: LoadedModel, options: EngineOptions = EngineOptions()) -> None:
+        why = supports(model)
+        if why:
+            raise ModelError(f"{model.entry.name}: {why}")
+        graph, out = compact_graph(model.module)
+        self._param, self._bin = graph.param(out), graph.bin()
+        self.name, self.scale = model.entry.name, model.scale
+        self.threads = max(1, options.threads or cores())
+        self._wide = self._net(self.threads)
+        self._narrow = self._net(1) if self.threads > 1 else self._wide
+        self._workers = ThreadPoolExecutor(self.threads, thread_name_prefix="texpack-ncnn") if self.threads > 1 else None
+        self.tile = options.tile or _auto_tile()
+
+    def _net(self, threads: int):
+        import ncnn
+
+        net = ncnn.Net()
+        opt = net.opt
+        opt.use_vulkan_compute = False
+        opt.num_threads = threads
+        # fp32 throughout: on ARM ncnn would otherwise store and compute in fp16.
+        opt.use_fp16_storage = opt.use_fp16_packed = opt.use_fp16_arithmetic = False
+        opt.use_bf16_storage = False
+        if net.load_param_mem(self._param) != 0:
+            raise EngineError(f"{self.name}: ncnn could not load the converted network")
+        net.load_model_mem(self._bin)  # may point into self._bin rather than copy it: kept alive with self
+        return net
+
+    def _one(self, net, chw: np.ndarray) -> np.ndarray:
+        import ncnn
+
+        arr = np.ascontiguousarray(chw, dtype=np.float32)
+        mat = ncnn.Mat(arr)  # wraps arr without copying: keep arr alive until extract returns
+        ex = net.create_extractor()
+        ex.input("data", mat)
+        rc, out = ex.extract("output")
+        if rc != 0:
+            raise EngineError(f"{self.name}: ncnn inference failed (code {rc})")
+        y = np.array(out)
+        del ex, mat, arr
+        return y
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        """NCHW float in, NCHW float out (clamped to [0, 1])."""
+        imgs = x.float().numpy()
+        if self._workers is not None and x.shape[-1] * x.shape[-2] <= SMALL_PX and len(imgs) > 1:
+            outs = list(self._workers.map(lambda im: self._one(self._narrow, im), imgs))
+        else:
+            outs = [self._one(self._wide, im) for im in imgs]
+        return torch.from_numpy(np.stack(outs)).clamp_(0, 1)
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+        """Same contract as :meth:`texpack.engine.torch_engine.TorchUpscaler.run`."""
+        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).permute(0, 3, 1, 2)
+        try:
+            y = run_tiled(self._forward, x, self.scale, self.tile, TILE_OVERLAP)
+        except EngineError:
+            raise
+        except Exception as e:  # noqa: BLE001 - ncnn raises plain RuntimeErrors
+            raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
+        if not bool(torch.isfinite(y).all()):
+            raise EngineError(f"{self.name}: the network produced NaN or infinite values")
+        y = y.permute(0, 2, 3, 1)
+        if as_uint8:
+            return y.mul(255.0).add_(0.5).floor_().clamp_(0, 255).to(torch.uint8).numpy()
+        return y.contiguous().numpy()
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown(wait=False)
+
+
+def _auto_tile() -> int:
+    """The largest tile whose activations fit in a quarter of RAM (at most 4 GiB)."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 << 30
+    side = int((min(4 << 30, ram // 4) / BYTES_PER_PX) ** 0.5)
+    return max(64, min(2048, side // 8 * 8))
