@@ -38,16 +38,27 @@ class ModelEntry:
         return self.card.get("detail_model")
 
 
+_CARDS: dict[tuple[str, int, int], dict[str, Any]] = {}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _card(weights: Path) -> dict[str, Any]:
+    """The card beside ``weights``, parsed once per file version (every texture's engine
+    key looks its model up, and a trained model's card holds its whole validation table)."""
     p = weights.with_suffix(".yaml")
-    if not p.is_file():
-        return {}
     try:
-        text = p.read_bytes()[:CARD_LIMIT].decode("utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ModelError(f"{p.name}: unreadable model card ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
-    return data if isinstance(data, dict) else {}
+        st = p.stat()
+    except OSError:
+        return {}
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    if key not in _CARDS:
+        try:
+            text = p.read_bytes()[:CARD_LIMIT].decode("utf-8")
+            data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            raise ModelError(f"{p.name}: unreadable model card ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
+        _CARDS[key] = data if isinstance(data, dict) else {}
+    return _CARDS[key]
 
 
 def _entries_in(folder: Path, origin: str) -> list[ModelEntry]:
