@@ -27,7 +27,9 @@ from texpack.report import Outcome, Status
 from texpack.scan import DumpItem
 from texpack.targets import Target
 
-HOLD_DECODED = 256  # groups whose decoded pixels are kept from planning for the upscale
+# Decoded pixels kept from planning for the upscale, so those textures are not decoded
+# twice: 16M texels (64 MB of RGBA8) covers most games' whole dump.
+HOLD_PX = 16 << 20
 
 
 @dataclass(slots=True)
@@ -83,6 +85,7 @@ def plan(
     """Group ``items`` into jobs; every item ends up in a group or in ``outcomes``."""
     result = Plan()
     groups: dict[str, Group] = {}
+    held = 0
     claimed: dict[str, str] = {}
     context = _palette_dumps(items)
     progress.reading(len(items))
@@ -140,8 +143,8 @@ def plan(
         g = groups.get(job)
         if g is None:
             g = groups[job] = Group(job, engine, area=info.width * info.height)
-            if len(groups) <= HOLD_DECODED:
-                g.rgba = rgba
+            if rgba is not None and held + g.area <= HOLD_PX:
+                g.rgba, held = rgba, held + g.area
         g.members.append(Member(item, s, rel))
     for g in groups.values():
         g.members.sort(key=lambda m: m.rel)
