@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from texpack.emulators import EMULATORS, DumpRoot, get_emulator
+from texpack.emulators import DumpRoot, get_emulator
 from texpack.errors import TexpackError
 from texpack.pipeline.execute import BuildAborted
 from texpack.report import Outcome, Status
 from texpack.scan import scan, with_partners
 from texpack.session import GameSession
+from texpack.watch.lanes import Lane, Lanes
 from texpack.watch.schedule import take_batch
 from texpack.watch.settle import Settled, Settler
 from texpack.watch.source import EventSource
@@ -46,12 +47,6 @@ class WatchStatus:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Lane:
-    root: DumpRoot
-    session: GameSession
-
-
 def _noop(*_a) -> None:
     pass
 
@@ -69,54 +64,23 @@ class Watcher:
         on_status: Callable[[WatchStatus], None] = _noop,
         on_lane: Callable[[Lane], None] = _noop,
     ) -> None:
-        self.top, self.open_lane, self.emulator, self.game = Path(top), open_lane, emulator, game
-        self.options, self.on_outcome, self.on_status, self.on_lane = options, on_outcome, on_status, on_lane
-        self.lanes: dict[Path, Lane] = {}
-        self.bad_roots: set[Path] = set()
+        self.top, self.options, self.on_outcome, self.on_status = Path(top), options, on_outcome, on_status
+        self.lanes = Lanes(top, open_lane, emulator, game, on_lane,
+                           lambda path, err: self._record(Outcome(str(path), Status.FAILED, reason=str(err))))
         self.settler = Settler(options.quiet)
         self.cond = threading.Condition()
         self.ready: dict[Path, Settled] = {}
         self.done = self.unchanged = self.failed = 0
         self.last, self.note, self.aborted = "", "", ""
         self.recent: deque[float] = deque()
-        self.source = EventSource(self.top, self._touch, self._is_output, options.polling)
+        self.source = EventSource(self.top, self._touch, self.lanes.is_output, options.polling)
 
     # -- lanes ------------------------------------------------------------------------
     def add(self, root: DumpRoot) -> Lane:
-        lane = Lane(root, self.open_lane(root))
-        self.lanes[Path(root.path)] = lane
-        self.on_lane(lane)
-        return lane
+        return self.lanes.add(root)
 
     def sessions(self) -> list[GameSession]:
-        return [lane.session for lane in tuple(self.lanes.values())]
-
-    def _known(self, path: Path) -> Lane | None:
-        return next((lane for d, lane in tuple(self.lanes.items()) if d in path.parents), None)
-
-    def _lane(self, path: Path) -> Lane | None:
-        """The game a dump belongs to; a new game folder gets its lane here."""
-        lane = self._known(path)
-        if lane is not None:
-            return lane
-        emus = [get_emulator(self.emulator)] if self.emulator else list(EMULATORS.values())
-        for d in path.parents:
-            if d != self.top and self.top not in d.parents:
-                break
-            for e in emus:
-                for g, dump_path in e.root_at(d):
-                    if dump_path not in path.parents or dump_path in self.bad_roots:
-                        continue
-                    try:
-                        return self.add(DumpRoot(e.id, self.game or g, dump_path))
-                    except TexpackError as err:
-                        self.bad_roots.add(dump_path)
-                        self._record(Outcome(str(dump_path), Status.FAILED, reason=str(err)))
-                        return None
-        return None
-
-    def _is_output(self, path: Path) -> bool:
-        return any(s.game_dir in path.parents for s in self.sessions())
+        return [lane.session for lane in self.lanes.all()]
 
     # -- events -----------------------------------------------------------------------
     def _touch(self, path: Path) -> None:
@@ -128,7 +92,7 @@ class Watcher:
         """Queue every dump already there; the pipeline skips those already done."""
         n = 0
         with self.cond:
-            for lane in tuple(self.lanes.values()):
+            for lane in self.lanes.all():
                 for p in get_emulator(lane.root.emulator).list_files(lane.root.path).files:
                     self.settler.touch(p)
                     n += 1
@@ -154,7 +118,7 @@ class Watcher:
 
     # -- work -------------------------------------------------------------------------
     def _run_batch(self, batch: list[Settled]) -> None:
-        lane = self._lane(batch[0].path)
+        lane = self.lanes.find(batch[0].path)
         if lane is None:
             return
         for s in batch:
@@ -178,10 +142,10 @@ class Watcher:
                 self.cond.wait(timeout=min(0.5, due) if due is not None else 0.5)
             settled, broken = self.settler.poll()
         for s in settled:
-            if self._lane(s.path) is not None:
+            if self.lanes.find(s.path) is not None:
                 self.ready[s.path] = s
         for b in broken:
-            if self._lane(b.path) is not None:
+            if self.lanes.find(b.path) is not None:
                 self._record(Outcome(b.path.name, Status.FAILED, reason=b.reason))
 
     def _rearm(self) -> None:
@@ -206,7 +170,7 @@ class Watcher:
             while not stop.is_set():
                 self._settle()
                 if self.ready:
-                    batch = take_batch(self.ready, lambda p: self._known(p), self.options.batch, self.options.batch_pixels)
+                    batch = take_batch(self.ready, self.lanes.known, self.options.batch, self.options.batch_pixels)
                     try:
                         self._run_batch(batch)
                     except BuildAborted as e:
