@@ -2,10 +2,21 @@
 
 PyTorch's CPU convolutions split each op over their threads and wait for the slowest; when
 another busy process (the emulator) holds one of the cores, every op waits for a thread
-that is not scheduled. Measured on the 2-core development machine with one core kept busy
-by another process: 2 threads fell from about 600k to 84k source px/s, 1 thread kept its
-single-core rate. So ``build`` (nothing else competing) uses every core, and ``watch``
-(beside a running emulator) leaves one core free.
+that is not scheduled. ``python benchmarks/threads.py`` on a 2-core AMD EPYC, compact x4
+fp32, 64 px textures, source px/s:
+
+==========  ===========  ========  =========
+engine      other busy   1 thread  2 threads
+==========  ===========  ========  =========
+PyTorch     none         68k       131k
+PyTorch     one process  71k       57k
+ncnn        none         100k      182k
+ncnn        one process  125k      138k
+==========  ===========  ========  =========
+
+So ``build`` (nothing else competing) uses every core, and ``watch`` (beside a running
+emulator) leaves it one: PyTorch with both threads falls below its one-thread rate, and
+ncnn gains only 10% from taking the emulator's core.
 """
 
 from __future__ import annotations
