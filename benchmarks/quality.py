@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,15 +185,13 @@ def main() -> None:
         tmp = Path(tmp)
         dump = tmp / "dump" / "texture_dump" / IDENT / "GLideNHQ"
         write_dump(cases, dump)
-        keep = tmp / "keep"
-        for label, margs in methods.items():
-            out = tmp / label.split()[0]
+        for k, (label, margs) in enumerate(methods.items()):
+            out = tmp / f"pack{k}"
             seconds = build(dump.parent, out, margs)
             rows.append((label, score(cases, out), seconds))
-            packs[label.split()[0]] = out
+            packs[label.split(" (")[0]] = out  # the grid's column title: the label without its remark
         if args.grid:
             draw_grid(cases, packs, args.grid)
-        shutil.rmtree(keep, ignore_errors=True)
     sets = sorted({c.set for c in cases})
     counts = {s: sum(1 for c in cases if c.set == s) for s in sets}
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "

