@@ -105,3 +105,19 @@ def test_build_through_both_engines_gives_the_same_pack(tmp_path):
         pa, pb = load_rgba(p).astype(np.int16), load_rgba(b / p.relative_to(a)).astype(np.int16)
         worst = max(worst, int(np.abs(pa - pb).max()))
     assert worst <= 1
+
+
+@pytest.mark.parametrize("as_uint8", [False, True])
+def test_runs_of_bounded_size_give_the_same_result(compact, monkeypatch, as_uint8):
+    import texpack.engine.ncnn_engine as ne
+
+    x = np.random.default_rng(7).random((5, 12, 12, 3), dtype=np.float32)
+    whole = NcnnUpscaler(compact, EngineOptions(threads=1)).run(x, as_uint8=as_uint8)
+    calls = []
+    eng = NcnnUpscaler(compact, EngineOptions(threads=1))
+    forward = eng._forward
+    monkeypatch.setattr(eng, "_forward", lambda t: calls.append(len(t)) or forward(t))
+    monkeypatch.setattr(ne, "RUN_OUTPUT_PX", 2 * 48 * 48)  # two images' output per run
+    pieces = eng.run(x, as_uint8=as_uint8)
+    assert calls == [2, 2, 1]
+    assert pieces.dtype == whole.dtype and np.array_equal(pieces, whole)

@@ -29,6 +29,8 @@ from texpack.models.ncnn_export import compact_graph
 # Textures up to this many source pixels run one per thread; larger ones use every thread.
 SMALL_PX = 96 * 96
 TILE_OVERLAP = 48
+# Output pixels of one run of images (float32 RGB: 12 bytes each, so ~200 MB).
+RUN_OUTPUT_PX = 16 << 20
 # Peak bytes per source pixel of one image in ncnn (feature maps and Winograd workspace):
 # measured 2.8 GB for a 1040x1040 texture in one piece.
 BYTES_PER_PX = 2600
@@ -109,20 +111,31 @@ class NcnnUpscaler:
         return torch.from_numpy(np.stack(outs)).clamp_(0, 1)
 
     def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
-        """Same contract as :meth:`texpack.engine.torch_engine.TorchUpscaler.run`."""
-        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).permute(0, 3, 1, 2)
-        try:
-            y = run_tiled(self._forward, x, self.scale, self.tile, TILE_OVERLAP)
-        except EngineError:
-            raise
-        except Exception as e:  # noqa: BLE001 - ncnn raises plain RuntimeErrors
-            raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
-        if not bool(torch.isfinite(y.sum())):  # outputs are clamped: only NaN makes the sum non-finite
-            raise EngineError(f"{self.name}: the network produced NaN or infinite values")
-        y = y.permute(0, 2, 3, 1)
-        if as_uint8:
-            return y.mul(255.0).add_(0.5).floor_().clamp_(0, 255).to(torch.uint8).numpy()
-        return y.contiguous().numpy()
+        """Same contract as :meth:`texpack.engine.torch_engine.TorchUpscaler.run`.
+
+        Images go through in runs of at most :data:`RUN_OUTPUT_PX` output pixels, each
+        written into the result before the next, so float copies stay bounded.
+        """
+        n, h, w, _ = batch.shape
+        s = self.scale
+        out = np.empty((n, h * s, w * s, 3), np.uint8 if as_uint8 else np.float32)
+        per = max(self.threads, RUN_OUTPUT_PX // max(1, h * w * s * s))
+        for i in range(0, n, per):
+            x = torch.from_numpy(np.ascontiguousarray(batch[i : i + per], dtype=np.float32)).permute(0, 3, 1, 2)
+            try:
+                y = run_tiled(self._forward, x, s, self.tile, TILE_OVERLAP)
+            except EngineError:
+                raise
+            except Exception as e:  # noqa: BLE001 - ncnn raises plain RuntimeErrors
+                raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
+            if not bool(torch.isfinite(y.sum())):  # outputs are clamped: only NaN makes the sum non-finite
+                raise EngineError(f"{self.name}: the network produced NaN or infinite values")
+            y = y.permute(0, 2, 3, 1)
+            if as_uint8:
+                y = y.mul_(255.0).add_(0.5).floor_().clamp_(0, 255).to(torch.uint8)
+            out[i : i + per] = y.numpy()
+            del x, y
+        return out
 
     def close(self) -> None:
         if self._workers is not None:

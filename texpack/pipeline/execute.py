@@ -29,7 +29,15 @@ from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status
 from texpack.targets import Target
 
-WORK_CHUNK = 256  # groups prepared and held in memory at once
+# Memory bounds: a chunk is at most this many groups and source texels (prepared
+# as float32 RGBA with seam padding, ~20 bytes a texel); one network call gets at most
+# CALL_OUTPUT_PX output pixels; encoded-but-unwritten results wait once they hold
+# PENDING_BYTES. Without them a 10,000-texture build peaked at 16.8 GB RSS, the last
+# chunk holding sixty 512 px textures' 2048 px outputs in float at once.
+WORK_CHUNK = 256
+CHUNK_TEXELS = 8 << 20
+CALL_OUTPUT_PX = 32 << 20
+PENDING_BYTES = 512 << 20
 
 
 class BuildAborted(TexpackError):
@@ -130,10 +138,10 @@ class Executor:
     # -- upscaling --------------------------------------------------------------------
     def _upscale(self, work: list[Group]) -> None:
         with ThreadPoolExecutor(max_workers=self.options.encoders, thread_name_prefix="texpack-encode") as writers:
-            pending: list[tuple[Group, Future[None]]] = []
+            pending: list[tuple[Group, Future[None], int]] = []
             try:
-                for i in range(0, len(work), WORK_CHUNK):
-                    if not self._chunk(work[i : i + WORK_CHUNK], writers, pending):
+                for chunk in _chunks(work):
+                    if not self._chunk(chunk, writers, pending):
                         break
             finally:
                 self._record_written(pending, wait=True)
@@ -156,34 +164,55 @@ class Executor:
         buckets: dict[tuple, list[tuple[Group, Prepared]]] = {}
         for key, g, p in self._prepared(chunk):
             buckets.setdefault(key, []).append((g, p))
-        for (engine_key, scale, _), entries in buckets.items():
-            try:
-                results = upscale_group(self.pool.get(engine_key), [p for _, p in entries], scale)
-            except UsageError:
-                raise
-            except TexpackError as e:
-                for g, _ in entries:
-                    self._fail(g, getattr(e, "reason", str(e)))
-                if not self.options.keep_going:
-                    return False
-                continue
-            for (g, _), rgba in zip(entries, results):
-                rgba = self.target.finish_texture(rgba, g.first.item.key)
-                pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba)))
-            self._record_written(pending, wait=False)
+        for (engine_key, scale, shape), bucket in buckets.items():
+            per = max(1, CALL_OUTPUT_PX // max(1, shape[0] * shape[1] * scale * scale))
+            while bucket:
+                entries = bucket[:per]
+                del bucket[:per]  # each call's prepared inputs go once it is done
+                try:
+                    results = upscale_group(self.pool.get(engine_key), [p for _, p in entries], scale)
+                except UsageError:
+                    raise
+                except TexpackError as e:
+                    for g, _ in entries:
+                        self._fail(g, getattr(e, "reason", str(e)))
+                    if not self.options.keep_going:
+                        return False
+                    continue
+                for (g, _), rgba in zip(entries, results):
+                    rgba = self.target.finish_texture(rgba, g.first.item.key)
+                    pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba), rgba.nbytes))
+                del results, entries
+                self._record_written(pending, wait=False)
         return True
 
-    def _record_written(self, pending: list[tuple[Group, Future[None]]], wait: bool) -> None:
-        """Record finished writes in order; a failed write stops the build."""
-        while pending and (wait or pending[0][1].done()):
-            g, fut = pending.pop(0)
+    def _record_written(self, pending: list[tuple[Group, Future[None], int]], wait: bool) -> None:
+        """Record finished writes in order; a failed write stops the build. Past
+        :data:`PENDING_BYTES` of results waiting to be encoded, wait for the oldest."""
+        while pending and (wait or pending[0][1].done() or sum(b for _, _, b in pending) > PENDING_BYTES):
+            g, fut, _ = pending.pop(0)
             try:
                 fut.result()
             except PackError:
-                for _, f in pending:
+                for _, f, _ in pending:
                     f.cancel()
                 pending.clear()
                 raise
             first = g.first
             self.ledger.record(first.rel, g.job, first.item.rel)
             self._fan_out(g, first, already=False)
+
+
+def _chunks(work: list[Group]) -> Iterator[list[Group]]:
+    """Consecutive runs of ``work`` within :data:`WORK_CHUNK` groups and :data:`CHUNK_TEXELS`
+    source texels (a texture larger than that on its own is a chunk of one)."""
+    chunk: list[Group] = []
+    texels = 0
+    for g in work:
+        if chunk and (len(chunk) >= WORK_CHUNK or texels + g.area > CHUNK_TEXELS):
+            yield chunk
+            chunk, texels = [], 0
+        chunk.append(g)
+        texels += g.area
+    if chunk:
+        yield chunk
