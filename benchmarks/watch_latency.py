@@ -123,7 +123,7 @@ def run(args) -> None:
     print()
     print("| scenario | n | p50 | p95 | max |")
     print("|---|---|---|---|---|")
-    print(f"| idle: one new dump | {len(idle)} | {statistics.median(idle):.2f} s | {pct(idle, 95):.2f} s | {max(idle):.2f} s |")
+    print(f"| one new dump, nothing queued | {len(idle)} | {statistics.median(idle):.2f} s | {pct(idle, 95):.2f} s | {max(idle):.2f} s |")
     print(f"| newest dump behind a backlog of {args.backlog} | {len(newest)} | {statistics.median(newest):.2f} s | {pct(newest, 95):.2f} s | {max(newest):.2f} s |")
     print(f"| whole backlog of {args.backlog} drained | {len(drained)} | {statistics.median(drained):.2f} s | {pct(drained, 95):.2f} s | {max(drained):.2f} s |")
     return
