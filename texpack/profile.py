@@ -49,6 +49,8 @@ MATCH = Map(
     },
     "which textures the rule applies to; every given key must match",
 )
+# What a rule may set, in the order Settings lists them.
+RULE_SETTINGS = ("skip", *_SETTINGS)
 RULE = Map({"name": Str("a label shown in reports"), "match": MATCH, "skip": Bool("leave these textures out of the pack"), **_SETTINGS})
 TOP = Map(
     {
@@ -102,7 +104,7 @@ class Profile:
 
     def explain(self, name: str, key: Any, width: int, height: int) -> dict[str, str]:
         """For each setting, the label of the rule that set it last ("profile" when none did)."""
-        src = {k: "profile" for k in (*_SETTINGS, "skip")}
+        src = {k: "profile" for k in RULE_SETTINGS}
         for rule in self.rules:
             if matches(rule.match, name, key, width, height):
                 for k in rule.set:
@@ -217,7 +219,7 @@ def parse_profile(text: str, path: Path, _seen: tuple[Path, ...] = ()) -> Profil
         if r is None:
             continue
         label = r.get("name", f"{path.stem}:rules[{i}]")
-        sets = {k: _to_setting(k, v) for k, v in r.items() if k in _SETTINGS or k == "skip"}
+        sets = {k: _to_setting(k, v) for k, v in r.items() if k in RULE_SETTINGS}
         rules.append(Rule(label, r.get("match", {}), sets))
         if "scale" in r:
             scale_lines.append((f"rules[{i}].scale", ctx.lines[f"rules[{i}].scale"]))

@@ -10,6 +10,7 @@ import click
 from texpack.cli import fail
 from texpack.cli.options import dump_options, engine_options, game_options
 from texpack.errors import TexpackError, UsageError
+from texpack.targets import TARGET_IDS
 
 
 def _root_and_out(path: Path, out: Path | None, emulator, game):
@@ -29,7 +30,7 @@ def _root_and_out(path: Path, out: Path | None, emulator, game):
 @click.argument("dump_or_pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Pack folder, when DUMP_OR_PACK is a dump folder (default: pack).")
 @click.option("--profile", "-p", type=click.Path(dir_okay=False, path_type=Path), help="Profile file to tune (default: <pack>/profiles/<game>.yaml, made on the first change).")
-@click.option("--target", type=click.Choice(["gliden64", "rice", "duckstation"]), help="Pack layout (default: the dump's emulator).")
+@click.option("--target", type=click.Choice(TARGET_IDS), help="Pack layout (default: the dump's emulator).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a self-contained before/after page to this file and stop.")
 @click.option("--pick", multiple=True, help="With --html: name globs of the textures to show in full (default: 12 spread over the pack).")
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening the default browser.")

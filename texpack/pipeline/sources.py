@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -66,17 +66,10 @@ class SourceCache:
 
     def lookup(self, item: DumpItem) -> tuple[SourceInfo, np.ndarray | None]:
         """(content hash and size, decoded pixels when they were decoded now or handed over)."""
-        paths = [item.path] + ([item.alpha_path] if item.alpha_path else [])
-        pre = self.decoded.pop(item.path, None) if item.alpha_path is None else None
-        sig = pre[0] if pre else _sig(paths, item.name)
-        key = "|".join(str(p) for p in paths)
-        if self.state is not None and (hit := self.state.source(key, sig)) is not None:
-            return hit, pre[1] if pre else None
-        rgba = pre[1] if pre else decode_item(item)
-        info = SourceInfo(content_hash(rgba), rgba.shape[1], rgba.shape[0])
-        if self.state is not None:
-            self.state.put_source(key, sig, info)
-        return info, rgba
+        found = self._finish(item, self._start(item, None))[1]
+        if isinstance(found, TexpackError):
+            raise found
+        return found
 
     def lookup_many(self, items: list[DumpItem], workers: int, window: int = 64) -> Iterator[tuple[DumpItem, tuple[SourceInfo, np.ndarray | None] | TexpackError]]:
         """:meth:`lookup` for many items, in order, decoding the ones not in the cache on
@@ -84,23 +77,20 @@ class SourceCache:
         ahead so memory stays bounded."""
         if workers <= 1 or len(items) < 8:
             for item in items:
-                try:
-                    yield item, self.lookup(item)
-                except TexpackError as e:
-                    yield item, e
+                yield self._finish(item, self._start(item, None))
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="texpack-decode") as pool:
             pending: list = []
-            it = iter(items)
-            for item in it:
+            for item in items:
                 pending.append((item, self._start(item, pool)))
                 if len(pending) >= window:
                     yield self._finish(*pending.pop(0))
             for p in pending:
                 yield self._finish(*p)
 
-    def _start(self, item: DumpItem, pool: ThreadPoolExecutor):
-        """A cache hit, or a future decoding the item (state reads stay on this thread)."""
+    def _start(self, item: DumpItem, pool: ThreadPoolExecutor | None):
+        """A cache hit, an error, or a future decoding the item (on ``pool``, else now).
+        State reads and writes stay on the caller's thread."""
         paths = [item.path] + ([item.alpha_path] if item.alpha_path else [])
         try:
             pre = self.decoded.pop(item.path, None) if item.alpha_path is None else None
@@ -110,14 +100,11 @@ class SourceCache:
         key = "|".join(str(p) for p in paths)
         if self.state is not None and (hit := self.state.source(key, sig)) is not None:
             return (hit, pre[1] if pre else None)
-        if pre:
-            return (key, sig, pool.submit(lambda r=pre[1]: (SourceInfo(content_hash(r), r.shape[1], r.shape[0]), r)))
-        return (key, sig, pool.submit(_decode_and_hash, item))
+        work = (lambda r=pre[1]: _info(r)) if pre else (lambda: _info(decode_item(item)))
+        return (key, sig, pool.submit(work) if pool is not None else _now(work))
 
     def _finish(self, item: DumpItem, started):
-        if isinstance(started, TexpackError):
-            return item, started
-        if len(started) == 2:
+        if isinstance(started, TexpackError) or len(started) == 2:
             return item, started
         key, sig, fut = started
         try:
@@ -129,6 +116,15 @@ class SourceCache:
         return item, (info, rgba)
 
 
-def _decode_and_hash(item: DumpItem) -> tuple[SourceInfo, np.ndarray]:
-    rgba = decode_item(item)
+def _info(rgba: np.ndarray) -> tuple[SourceInfo, np.ndarray]:
     return SourceInfo(content_hash(rgba), rgba.shape[1], rgba.shape[0]), rgba
+
+
+def _now(fn) -> Future:
+    """``fn()`` run here, as a finished future."""
+    f: Future = Future()
+    try:
+        f.set_result(fn())
+    except Exception as e:  # noqa: BLE001 - handed to the caller through result()
+        f.set_exception(e)
+    return f

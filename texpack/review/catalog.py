@@ -15,7 +15,7 @@ from typing import Any
 
 from texpack.emulators.n64names import N64Name
 from texpack.emulators.psxnames import PsxTextureName, VramWriteName
-from texpack.profile import Profile
+from texpack.profile import RULE_SETTINGS, Profile
 from texpack.scan import DumpItem, scan
 from texpack.state import FileSig, State
 from texpack.targets import Target
@@ -111,7 +111,7 @@ def build_rows(root, out: Path, target: Target, profile: Profile, state: State |
             status, reason = "not built", "its pack file is gone"
         rows.append(Row(
             i, item.rel, item.name, output, group, typ, w, h, hashes, fields, status, reason,
-            {"model": s.model, "scale": s.scale, "alpha": s.alpha.value, "seam": s.seam.value, "detail": s.detail, "color_fix": s.color_fix, "skip": s.skip},
+            {k: getattr(getattr(s, k), "value", getattr(s, k)) for k in RULE_SETTINGS},  # enums as their names
             profile.explain(item.name, item.key, w, h), list(s.rules), bool(mtime and mtime > since), mtime,
         ))
     for p in found.problems:

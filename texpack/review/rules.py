@@ -16,10 +16,12 @@ from typing import Any
 
 from texpack.atomic import write_atomic
 from texpack.errors import ProfileError
+from texpack.profile import RULE_SETTINGS as SETTINGS
 from texpack.profile import Profile, parse_profile
 
-SETTINGS = ("skip", "model", "scale", "alpha", "seam", "color_fix", "detail")
 _GLOB_CHARS = re.compile(r"([*?\[])")
+# An undo step that puts back "no profile file" (the first rule created it).
+NO_PROFILE = "# texpack: the profile did not exist\n"
 
 
 def _yaml():
@@ -105,9 +107,8 @@ class ProfileEditor:
     def _save_undo(self, text: str | None) -> None:
         self.undo_dir.mkdir(parents=True, exist_ok=True)
         n = len(list(self.undo_dir.glob("*.yaml")))
-        body = text if text is not None else ""
-        marker = "" if text is not None else "# texpack: the profile did not exist\n"
-        write_atomic(self.undo_dir / f"{n:05d}-{int(time.time())}.yaml", (marker + body).encode("utf-8"))
+        body = text if text is not None else NO_PROFILE
+        write_atomic(self.undo_dir / f"{n:05d}-{int(time.time())}.yaml", body.encode("utf-8"))
 
     def undo(self) -> Profile | None:
         """Put back the text before the last change; returns the profile now (None: no profile)."""
@@ -116,7 +117,7 @@ class ProfileEditor:
             raise ProfileError(str(self.path), ["nothing to undo"])
         last = steps[-1]
         text = last.read_text(encoding="utf-8")
-        if text.startswith("# texpack: the profile did not exist\n"):
+        if text.startswith(NO_PROFILE):
             self.path.unlink(missing_ok=True)
             last.unlink()
             return None

@@ -4,7 +4,7 @@ Every request carries the session's token (``t`` in the query, or the
 ``X-Texpack-Token`` header); requests for another host name are refused (a page on
 another site cannot reach the server through DNS rebinding); changes (POST) also need the
 header token and an ``Origin`` of the page itself. Files are served only from the dump,
-pack and profile folders (:meth:`ReviewService.resolve`).
+pack and profile folders (:meth:`texpack.review.files.ReviewFiles.resolve`).
 """
 
 from __future__ import annotations

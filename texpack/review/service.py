@@ -166,18 +166,16 @@ class ReviewService:
         emit = self._emit
         try:
             found = scan(self.root)
-            items = [i for i in found.items if i.rel in set(dumps)]
+            wanted = set(dumps)
+            items = [i for i in found.items if i.rel in wanted]
             emit({"type": "progress", "done": 0, "total": len(items), "why": why})
             opts = replace(self.options, profile=str(self.editor.path) if self.editor.path.is_file() else None)
             progress = _Progress(emit, len(items), why)
-            session = open_game(self.root, self.out, opts, self.pool)
-            try:
+            with open_game(self.root, self.out, opts, self.pool) as session:
                 outcomes = session.process(items, progress)
                 keep = {r.output for r in self.query() if r.output and not r.settings.get("skip")}
                 removed = session.remove_stale(keep | {o.output for o in outcomes if o.output})
                 session.finish()
-            finally:
-                session.close()
             summary = {o.status.value for o in outcomes + removed}
             emit({"type": "done", "why": why, "outcomes": len(outcomes), "statuses": sorted(summary),
                   "failed": [f"{o.dump}: {o.reason}" for o in outcomes if o.status.value == "failed"][:20]})
