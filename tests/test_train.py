@@ -327,3 +327,31 @@ def test_preview_writes_a_grid(tmp_path, hr_images):
     assert res.exit_code == 0, res.output
     with Image.open(out) as im:
         assert im.size[0] > 4 * 64 and im.mode == "RGBA"
+
+
+def test_detail_energy_loss_counts_detail_not_its_place():
+    from texpack.train.losses import DetailEnergyLoss, EdgeLoss
+
+    gen = torch.Generator().manual_seed(3)
+    truth = torch.rand(2, 3, 32, 32, generator=gen)
+    ones = torch.ones(2, 1, 32, 32)
+    energy, edge = DetailEnergyLoss(window=8), EdgeLoss()
+    flat = torch.full_like(truth, 0.5)
+    # The same kind of noise, other samples: as much detail, none of it in place.
+    other = torch.rand(2, 3, 32, 32, generator=gen)
+    assert energy(truth, truth, ones) == 0
+    assert energy(other, truth, ones) < 0.1 * energy(flat, truth, ones)
+    assert edge(other, truth, ones) > edge(flat, truth, ones)  # what per-texel losses prefer
+    # Hidden texels add nothing.
+    hidden = ones.clone()
+    hidden[..., :16, :] = 0
+    scrambled = truth.clone()
+    scrambled[..., :15, :] = 0.5
+    assert energy(scrambled, truth, hidden) == pytest.approx(0, abs=1e-6)
+    assert energy(scrambled, truth, ones) > 0
+
+
+def test_energy_weight_reaches_the_card(tmp_path, hr_images):
+    res = train(_cfg(tmp_path, steps=1, gan_steps=1, lr_patch=16, energy_weight=0.5))
+    sharp = yaml.safe_load(res["gan"].with_suffix(".yaml").read_text())
+    assert sharp["training"]["energy_weight"] == 0.5

@@ -29,6 +29,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     vgg: Path | None = None  # torchvision vgg19 state dict for the perceptual loss
+    energy_weight: float = 0.0  # GAN stage: weight of the local detail-energy loss (losses.DetailEnergyLoss)
     checkpoint_minutes: float = 10.0
     val_every: int = 1000
     resume: bool = False

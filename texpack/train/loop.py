@@ -23,7 +23,7 @@ from torch import nn
 from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
 from texpack.train.discriminator import PatchDiscriminator
-from texpack.train.losses import EdgeLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
+from texpack.train.losses import DetailEnergyLoss, EdgeLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
 from texpack.train.metrics import validate
 
 EMA_DECAY = 0.999
@@ -76,6 +76,7 @@ class Trainer:
         self.history: list[dict] = []  # validation rows for the model card
         self.perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
         self.edge = EdgeLoss()
+        self.energy = DetailEnergyLoss()
         self.last_save = time.monotonic()
 
     # -- state ----------------------------------------------------------------------
@@ -136,6 +137,8 @@ class Trainer:
             w = GAN_WEIGHTS_SUBSTITUTE
             fm = feature_matching([f.float() for f in real_feats], [f.float() for f in fake_feats])
             loss = w["edge"] * self.edge(out, hr, wt) + w["fm"] * fm + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
+        if self.cfg.energy_weight:
+            loss = loss + self.cfg.energy_weight * self.energy(out, hr, wt)
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt_g)
