@@ -136,6 +136,19 @@ def test_cuda_fp16_tiles_and_matches_fp32(compact):
     assert psnr(a, b) > 40
 
 
+@pytest.mark.gpu
+def test_cuda_eight_bit_chunks_queue_without_waiting_and_match_the_cpu(compact):
+    """Chunks are uploaded from pinned memory and copied back without a wait per chunk;
+    after ``run`` returns every chunk must have landed, in order."""
+    x = np.random.default_rng(1).random((9, 24, 20, 3), dtype=np.float32)
+    gpu = TorchUpscaler(compact, EngineOptions("cuda", "fp32", max_batch=2)).run(x, as_uint8=True)
+    cpu = TorchUpscaler(compact, EngineOptions("cpu", "fp32")).run(x, as_uint8=True)
+    assert gpu.dtype == np.uint8 and gpu.shape == cpu.shape
+    # cuDNN may run fp32 convolutions in TF32: allow the odd level beyond one.
+    diff = np.abs(gpu.astype(int) - cpu.astype(int))
+    assert (diff <= 1).mean() > 0.99 and diff.max() <= 4
+
+
 def test_pixel_unshuffle_models_take_odd_sizes(tmp_path):
     from safetensors.torch import save_file
 

@@ -179,9 +179,10 @@ class TorchUpscaler:
         y = y.permute(0, 2, 3, 1).contiguous()
         if self.device.type != "cuda":
             return y.cpu()
+        # No wait here: the copy is queued behind the network on the stream, so the host
+        # prepares and enqueues the next chunk while the card works; ``run`` waits once.
         host = torch.empty(y.shape, dtype=torch.uint8, pin_memory=True)
         host.copy_(y, non_blocking=True)
-        torch.cuda.current_stream(self.device).synchronize()
         return host
 
     def _check_finite(self, y: torch.Tensor) -> None:
@@ -194,7 +195,11 @@ class TorchUpscaler:
         """``(N, H, W, 3)`` float32 in [0, 1] to ``(N, H*s, W*s, 3)``: float32 in [0, 1], or
         uint8 when ``as_uint8`` (rounded on the device; large images are tiled in float)."""
         n, h, w, _ = batch.shape
-        x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
+        src = torch.from_numpy(np.ascontiguousarray(batch))
+        cuda = self.device.type == "cuda"
+        if cuda:
+            src = src.pin_memory()  # page-locked, so uploads are asynchronous too
+        x = src.permute(0, 3, 1, 2)  # NCHW view of NHWC memory: channels_last as it stands
         per = max(1, min(self.max_batch, self.batch_px // max(1, h * w)))
         outs = []
         with torch.inference_mode():
@@ -203,7 +208,9 @@ class TorchUpscaler:
                 chunk = x[i : i + per]
                 try:
                     if as_uint8 and h <= self.tile and w <= self.tile:
-                        y = self._forward_u8(chunk)
+                        # A slice of the batch is one contiguous run of memory, so the
+                        # upload is a plain asynchronous copy.
+                        y = self._forward_u8(chunk.to(self.device, non_blocking=True) if cuda else chunk)
                     else:
                         y = run_tiled(self._forward, chunk, self.scale, self.tile, TILE_OVERLAP)
                         self._check_finite(y)
@@ -217,7 +224,7 @@ class TorchUpscaler:
                 except Exception as e:
                     if not _is_oom(e):
                         raise EngineError(f"{self.name}: inference failed ({type(e).__name__}: {e})") from e
-                    if self.device.type == "cuda":
+                    if cuda:
                         torch.cuda.empty_cache()
                     if per > 1:
                         per = max(1, per // 2)
@@ -226,4 +233,6 @@ class TorchUpscaler:
                     else:
                         raise EngineError(f"{self.name}: out of memory even at {MIN_TILE}px tiles") from e
                     log.warning("out of memory: retrying with batch %d, tile %d", per, self.tile)
+            if cuda:
+                torch.cuda.current_stream(self.device).synchronize()  # the queued copies have landed
         return torch.cat(outs).numpy()
