@@ -355,3 +355,19 @@ def test_energy_weight_reaches_the_card(tmp_path, hr_images):
     res = train(_cfg(tmp_path, steps=1, gan_steps=1, lr_patch=16, energy_weight=0.5))
     sharp = yaml.safe_load(res["gan"].with_suffix(".yaml").read_text())
     assert sharp["training"]["energy_weight"] == 0.5
+
+
+def test_ema_forgets_the_stage_start_in_short_stages():
+    from texpack.train.loop import EMA_DECAY, ema_decay, ema_update
+
+    rates = [ema_decay(t) for t in range(20000)]
+    assert rates[0] == pytest.approx(0.1) and all(a <= b for a, b in zip(rates, rates[1:])) and rates[-1] == EMA_DECAY
+    # A weight that jumps from 0 to 1 at the stage start: within a few hundred steps of a
+    # stage the average has followed it (a constant 0.999 would still be at 0.26 after 300).
+    g, ema = torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        g.weight.fill_(1.0)
+        ema.weight.fill_(0.0)
+    for t in range(300):
+        ema_update(ema, g, ema_decay(t))
+    assert float(ema.weight.detach()) > 0.9

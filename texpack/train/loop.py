@@ -51,6 +51,14 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     return contextlib.nullcontext()
 
 
+def ema_decay(step: int) -> float:
+    """Averaging rate for the ``step``-th update of a stage: it grows towards EMA_DECAY as
+    (1 + step) / (10 + step) does (the warm-up of tf.train.ExponentialMovingAverage's
+    num_updates). A constant 0.999 remembers the stage's starting weights for thousands of
+    steps: after a 1,200-step GAN stage they still made up 30% of the average."""
+    return min(EMA_DECAY, (1 + step) / (10 + step))
+
+
 def ema_update(ema: nn.Module, g: nn.Module, decay: float = EMA_DECAY) -> None:
     with torch.no_grad():
         for pe, pg in zip(ema.parameters(), g.parameters()):
@@ -184,7 +192,7 @@ class Trainer:
         t0, s0, loss_avg = time.monotonic(), self.step, None
         while self.step < total:
             loss = step_fn()
-            ema_update(self.nets.ema, self.nets.g)
+            ema_update(self.nets.ema, self.nets.g, ema_decay(self.step))
             self.step += 1
             loss_avg = loss if loss_avg is None else 0.98 * loss_avg + 0.02 * loss
             if self.step % self.cfg.val_every == 0 or self.step == total:
