@@ -12,7 +12,10 @@ way a dump is (texpack/train/degrade.py: downscale and a console format, chosen 
 from a fixed seed) and written as a GLideN64 dump named for that format. Every method
 builds the same dump with `texpack build`; the pack files are compared with the truth:
 RGB PSNR over visible texels, and sharpness = mean gradient magnitude of the output over
-the truth's (median over textures; 1.0 = as detailed as the truth). Same machine, same
+the truth's (median over textures; 1.0 = as detailed as the truth), and grid = the RMS of
+the error averaged per position modulo 4 in 8-bit levels (median over textures): the fine
+fixed pattern an x4 network's pixel shuffle can leave, which the eye picks up on flat
+areas. Same machine, same
 run; build time is reported too. Prints a Markdown table and can draw a grid of
 dump / methods / truth for twelve textures.
 
@@ -41,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from texpack.imageio import encode_png, load_rgba  # noqa: E402
 from texpack.train.data import make_pair  # noqa: E402
 from texpack.train.degrade import pick_recipe  # noqa: E402
-from texpack.train.metrics import psnr, sharpness, summarise  # noqa: E402
+from texpack.train.metrics import grid_artifact, psnr, sharpness, summarise  # noqa: E402
 
 IDENT = "EVAL"
 PSNR_CAP = 50.0
@@ -125,13 +128,18 @@ def build(dump: Path, out: Path, args: list[str]) -> float:
 
 
 def score(cases: list[Case], pack: Path) -> dict[str, dict[str, float]]:
-    by_set: dict[str, tuple[list, list]] = {}
+    by_set: dict[str, tuple[list, list, list]] = {}
     for c in cases:
         out = load_rgba(pack / "hires_texture" / IDENT / c.name)[..., :3].astype(np.float32) / 255
-        ps, ss = by_set.setdefault(c.set, ([], []))
+        ps, ss, gs = by_set.setdefault(c.set, ([], [], []))
         ps.append(psnr(out, c.hr, c.weight, cap=PSNR_CAP))
         ss.append(sharpness(out, c.hr, c.weight))
-    return {k: summarise(*v) for k, v in by_set.items()}
+        gs.append(grid_artifact(out, c.hr, c.weight))
+    res = {}
+    for k, (ps, ss, gs) in by_set.items():
+        res[k] = summarise(ps, ss)
+        res[k]["grid"] = float(np.nanmedian(gs)) if gs else float("nan")
+    return res
 
 
 def draw_grid(cases: list[Case], packs: dict[str, Path], dest: Path, n: int = 12, cell: int = 128) -> None:
@@ -197,11 +205,11 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           + ", ".join(f"{s}: {n} textures" for s, n in counts.items()) + "; x4, dump-like degradation")
     print()
-    head = " | ".join(f"{s} PSNR | {s} sharpness" for s in sets)
+    head = " | ".join(f"{s} PSNR | {s} sharpness | {s} grid" for s in sets)
     print(f"| method | {head} | build s | textures/s |")
-    print("|---|" + "---|" * (2 * len(sets)) + "---|---|")
+    print("|---|" + "---|" * (3 * len(sets)) + "---|---|")
     for label, res, seconds in rows:
-        cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f}" for s in sets)
+        cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f} | {res[s]['grid']:.2f}" for s in sets)
         print(f"| {label} | {cells} | {seconds:.1f} | {len(cases) / seconds:.1f} |")
 
 

@@ -371,3 +371,45 @@ def test_ema_forgets_the_stage_start_in_short_stages():
     for t in range(300):
         ema_update(ema, g, ema_decay(t))
     assert float(ema.weight.detach()) > 0.9
+
+
+def _phase_grid(amplitude: float, factor: int = 4, side: int = 64) -> torch.Tensor:
+    g = torch.zeros(1, 1, factor, factor)
+    g[0, 0, 0, 0] = amplitude
+    return g.repeat(1, 1, side // factor, side // factor)
+
+
+@pytest.mark.parametrize("amplitude", [0.005, 0.02, 0.1])
+def test_grid_loss_and_metric_see_a_pixel_shuffle_grid_not_noise(amplitude):
+    from texpack.train.losses import GridLoss
+    from texpack.train.metrics import grid_artifact
+
+    gen = torch.Generator().manual_seed(int(amplitude * 1000))
+    truth = torch.rand(2, 3, 64, 64, generator=gen)
+    ones = torch.ones(2, 1, 64, 64)
+    # Noise of the same amplitude at every texel: far more detail energy than the grid.
+    noise = (torch.rand(2, 3, 64, 64, generator=gen) - 0.5) * 2 * amplitude
+    gridded = truth + _phase_grid(amplitude)
+    loss = GridLoss(4)
+    assert loss(truth, truth, ones) == 0
+    assert loss(gridded, truth, ones) > 3 * loss(truth + noise, truth, ones)
+
+    def levels(x: torch.Tensor) -> float:
+        return grid_artifact(x[0].permute(1, 2, 0).numpy(), truth[0].permute(1, 2, 0).numpy())
+
+    assert levels(truth) == 0
+    # one position of 16 off by a: RMS over positions of the deviation from their mean
+    assert levels(gridded) == pytest.approx(amplitude * 255 * (15**0.5) / 16, rel=1e-4)
+    assert levels(truth + noise) < 0.5 * levels(gridded)
+
+
+def test_grid_loss_ignores_hidden_texels_and_scale_one():
+    from texpack.train.losses import GridLoss
+
+    truth = torch.rand(1, 3, 32, 32)
+    wt = torch.ones(1, 1, 32, 32)
+    wt[..., :, :16] = 0
+    bad = truth.clone()
+    bad[..., :, :16] += _phase_grid(0.2, side=32)[..., :, :16]
+    assert GridLoss(4)(bad, truth, wt) == 0
+    assert GridLoss(1)(bad, truth, torch.ones_like(wt)) == 0

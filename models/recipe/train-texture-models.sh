@@ -23,7 +23,7 @@ texpack train \
   --exclude-from "$work/ufoai-not-gpl2.txt" \
   --init "$here/../realesr-animevideov3-x4.safetensors" \
   --name texpack-textures-x4 --scale 4 \
-  --steps "${PSNR_STEPS:-6000}" --gan-steps "${GAN_STEPS:-1200}" \
-  --batch 16 --patch 32 --lr 1e-4 --gan-lr 5e-5 --seed 1 \
+  --steps "${PSNR_STEPS:-6000}" --gan-steps "${GAN_STEPS:-1200}" --energy-weight 5 \
+  --batch 16 --patch 32 --lr 1e-4 --gan-lr 1e-4 --seed 1 \
   --license GPL-2.0-or-later --card "$here/texture-data.yaml" \
   --out "$work/models" --work "$work/checkpoints" ${RESUME:+--resume}

@@ -23,7 +23,7 @@ from torch import nn
 from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
 from texpack.train.discriminator import PatchDiscriminator
-from texpack.train.losses import DetailEnergyLoss, EdgeLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
+from texpack.train.losses import DetailEnergyLoss, EdgeLoss, GridLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
 from texpack.train.metrics import validate
 
 EMA_DECAY = 0.999
@@ -32,6 +32,9 @@ EMA_DECAY = 0.999
 # larger share there to hold colours and layout while the adversarial term adds texture.
 GAN_WEIGHTS_VGG = {"perceptual": 1.0, "adv": 5e-3, "l1": 1e-2}
 GAN_WEIGHTS_SUBSTITUTE = {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5}
+# Either way: the pixel-shuffle grid (losses.GridLoss). Its error is a few 8-bit levels
+# (about 0.01) where it shows, so it needs a weight that makes it count next to the rest.
+GRID_WEIGHT = 20.0
 
 OnProgress = Callable[[Progress], None]
 
@@ -85,6 +88,7 @@ class Trainer:
         self.perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
         self.edge = EdgeLoss()
         self.energy = DetailEnergyLoss()
+        self.grid = GridLoss(cfg.scale)
         self.last_save = time.monotonic()
 
     # -- state ----------------------------------------------------------------------
@@ -147,6 +151,7 @@ class Trainer:
             loss = w["edge"] * self.edge(out, hr, wt) + w["fm"] * fm + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
         if self.cfg.energy_weight:
             loss = loss + self.cfg.energy_weight * self.energy(out, hr, wt)
+        loss = loss + GRID_WEIGHT * self.grid(out, hr, wt)
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt_g)

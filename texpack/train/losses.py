@@ -75,6 +75,33 @@ class DetailEnergyLoss(nn.Module):
         return ((po - pt).abs() * pw).sum() / pw.sum().clamp(min=1e-6)
 
 
+class GridLoss(nn.Module):
+    """Penalises a fixed pattern that repeats every ``factor`` texels.
+
+    An x``factor`` network that writes its output through a pixel shuffle can give every
+    sub-texel position its own offset; texture-rewarding losses make that fine grid a cheap
+    way to add "detail". The error (output minus truth) is averaged per position modulo
+    ``factor`` over each patch's visible texels: real detail averages out, a grid does
+    not. The same measure as ``metrics.grid_artifact``.
+    """
+
+    def __init__(self, factor: int) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        f = self.factor
+        n, c, h, w = out.shape
+        h, w = h // f * f, w // f * f
+        if f < 2 or h == 0 or w == 0:
+            return out.new_zeros(())
+        err = ((out - target) * weight)[..., :h, :w].reshape(n, c, h // f, f, w // f, f)
+        cnt = weight[..., :h, :w].reshape(n, 1, h // f, f, w // f, f).sum(dim=(2, 4))
+        phase = err.sum(dim=(2, 4)) / cnt.clamp(min=1.0)  # (N, C, f, f)
+        phase = phase - phase.mean(dim=(2, 3), keepdim=True)
+        return phase.abs().mean()
+
+
 def _magnitude(x: torch.Tensor) -> torch.Tensor:
     """(N, 1, H-1, W-1) gradient magnitude, averaged over channels, as ``metrics.gradient_energy`` measures it."""
     dx = x[..., :-1, 1:] - x[..., :-1, :-1]

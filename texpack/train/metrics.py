@@ -63,3 +63,24 @@ def validate(net: nn.Module, pairs: list, device: torch.device) -> dict[str, flo
         ss.append(sharpness(y, p.hr, p.weight))
     net.train(was)
     return summarise(ps, ss)
+
+
+def grid_artifact(out: np.ndarray, truth: np.ndarray, weight: np.ndarray | None = None, factor: int = 4) -> float:
+    """Strength of a pattern repeating every ``factor`` texels, in 8-bit levels (RMS).
+
+    An x``factor`` network that writes its output through a pixel shuffle can leave a fixed
+    offset per sub-texel position: a fine grid over the whole texture. Here the error
+    (output minus truth) is averaged per position modulo ``factor`` over the visible
+    texels; real detail averages out, a grid does not. 0 for the truth itself."""
+    h, w = (out.shape[0] // factor) * factor, (out.shape[1] // factor) * factor
+    if h == 0 or w == 0:
+        return float("nan")
+    err = (out[:h, :w].astype(np.float64) - truth[:h, :w].astype(np.float64)).reshape(h // factor, factor, w // factor, factor, -1)
+    vis = np.ones((h, w)) if weight is None else (weight[:h, :w] > 0).astype(np.float64)
+    vis = vis.reshape(h // factor, factor, w // factor, factor, 1)
+    count = vis.sum(axis=(0, 2))
+    if (count == 0).any():
+        return float("nan")
+    phase = (err * vis).sum(axis=(0, 2)) / count  # (factor, factor, C)
+    phase -= phase.mean(axis=(0, 1), keepdims=True)
+    return float(np.sqrt((phase**2).mean()) * 255)
