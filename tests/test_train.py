@@ -413,3 +413,17 @@ def test_grid_loss_ignores_hidden_texels_and_scale_one():
     bad[..., :, :16] += _phase_grid(0.2, side=32)[..., :, :16]
     assert GridLoss(4)(bad, truth, wt) == 0
     assert GridLoss(1)(bad, truth, torch.ones_like(wt)) == 0
+
+
+def test_gan_stage_alone_from_a_model_file_and_its_recipe_keeps_steps_zero(tmp_path, hr_images):
+    first = train(_cfg(tmp_path, steps=1))
+    out = tmp_path / "gan-only"
+    args = ["train", "--hr", str(hr_images), "--name", "tuned", "--init", str(first["psnr"]), "--scale", "2",
+            "--steps", "0", "--gan-steps", "2", "--energy-weight", "5", "--batch", "2", "--patch", "16", "--device", "cpu",
+            "--out", str(out), "--work", str(tmp_path / "w")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    sharp = yaml.safe_load((out / "tuned-sharp.yaml").read_text())
+    recipe = sharp["training"]["recipe"].split()
+    assert recipe[recipe.index("--steps") + 1] == "0" and recipe[recipe.index("--energy-weight") + 1] == "5.0"
+    assert sharp["training"]["init"]["file"] == "tiny.safetensors" and sharp["detail_of"] == "tuned"

@@ -97,7 +97,8 @@ def _recipe(ctx: click.Context) -> str:
         if not isinstance(p, click.Option) or p.name in ("resume", "preview", "out", "work"):
             continue
         value = ctx.params.get(p.name)
-        if value in (None, (), False) or value == p.default:
+        # Identity, not ``in``: 0 == False, and ``--steps 0`` must survive.
+        if value is None or value is False or value == () or value == p.default:
             continue
         flag = p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0]
         for v in value if p.multiple else (value,):

@@ -57,7 +57,7 @@ class DetailEnergyLoss(nn.Module):
     flat; this term compares the mean gradient magnitude over ``window`` x ``window``
     texels, so the network is pushed to put as much detail as the truth has into each
     area while the adversarial term decides what that detail looks like. It plays the role
-    EnhanceNet's texture loss (Sajjadi et al. 2017, arXiv:1612.07919, §4.2: feature
+    EnhanceNet's texture loss (Sajjadi et al. 2017, arXiv:1612.07919, section 4.2: feature
     statistics matched per patch) plays there, on image gradients instead of VGG features.
     """
 
