@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Retrain the bundled texture models from scratch data, exactly as they were made:
+# Retrain the bundled texture models from scratch data with the settings they were made with:
 #   bash models/recipe/train-texture-models.sh [WORK_DIR]
+# Both stages run in one command here; the bundled files came from runs that were split
+# (each model card's training.schedule_note says how), so expect close, not identical, weights.
 # Needs apt-get (to download, not install, three Debian packages), dpkg and texpack.
 # Training data: game textures licensed GPL-2+ (see models/texpack-textures-x4.yaml).
 set -euo pipefail
