@@ -15,8 +15,7 @@ RGB PSNR over visible texels, and sharpness = mean gradient magnitude of the out
 the truth's (median over textures; 1.0 = as detailed as the truth), and grid = the RMS of
 the error averaged per position modulo 4 in 8-bit levels (median over textures): the fine
 fixed pattern an x4 network's pixel shuffle can leave, which the eye picks up on flat
-areas. Same machine, same
-run; build time is reported too. Prints a Markdown table and can draw a grid of
+areas. Same machine, same run; build time is reported too. Prints a Markdown table and can draw a grid of
 dump / methods / truth for twelve textures.
 
 Per-texture PSNR is capped at 50 dB before averaging: beyond it differences are invisible,

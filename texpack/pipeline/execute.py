@@ -189,8 +189,10 @@ class Executor:
     def _record_written(self, pending: list[tuple[Group, Future[None], int]], wait: bool) -> None:
         """Record finished writes in order; a failed write stops the build. Past
         :data:`PENDING_BYTES` of results waiting to be encoded, wait for the oldest."""
-        while pending and (wait or pending[0][1].done() or sum(b for _, _, b in pending) > PENDING_BYTES):
-            g, fut, _ = pending.pop(0)
+        waiting = sum(b for _, _, b in pending)
+        while pending and (wait or pending[0][1].done() or waiting > PENDING_BYTES):
+            g, fut, nbytes = pending.pop(0)
+            waiting -= nbytes
             try:
                 fut.result()
             except PackError:

@@ -82,7 +82,7 @@ class GridLoss(nn.Module):
     sub-texel position its own offset; texture-rewarding losses make that fine grid a cheap
     way to add "detail". The error (output minus truth) is averaged per position modulo
     ``factor`` over each patch's visible texels: real detail averages out, a grid does
-    not. The same measure as ``metrics.grid_artifact``.
+    not. ``metrics.grid_artifact`` averages the same way, per whole texture.
     """
 
     def __init__(self, factor: int) -> None:
