@@ -229,6 +229,47 @@ def test_disk_full_stops_cleanly_and_next_run_continues(tmp_path, monkeypatch):
     assert r.ok and r.counts()["built"] == 6 and r.counts()["up-to-date"] == 4
 
 
+def test_a_failed_write_keeps_the_files_other_encoders_finished(tmp_path, monkeypatch):
+    """The oldest write fails while a second encoder thread has finished a later one: that
+    later file is complete on disk, so the state must know it and the next run reuse it."""
+    from concurrent.futures import ThreadPoolExecutor
+    import threading
+
+    from texpack.pipeline import execute
+
+    gl_dump(tmp_path, count=10)
+    submitted: list[str] = []
+
+    class TwoWriters(ThreadPoolExecutor):
+        def __init__(self, max_workers=None, **kw):
+            super().__init__(max_workers=2, **kw)
+
+        def submit(self, fn, /, *args, **kw):
+            submitted.append(str(args[0]))
+            return super().submit(fn, *args, **kw)
+
+    real_replace = os.replace
+    other_done = threading.Event()
+
+    def replace(src, dst):
+        if submitted and str(dst) == submitted[0]:
+            assert other_done.wait(20), "the second encoder never finished a write"
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(src, dst)
+        if str(dst).startswith(str(tmp_path / "out" / "hires_texture")):
+            other_done.set()
+
+    monkeypatch.setattr(execute, "ThreadPoolExecutor", TwoWriters)
+    monkeypatch.setattr(imageio.os, "replace", replace)
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
+    assert "No space left on device" in r.aborted
+    on_disk = len(list((tmp_path / "out" / "hires_texture" / "GAME").iterdir()))
+    assert on_disk >= 1
+    monkeypatch.setattr(imageio.os, "replace", real_replace)
+    r = run_build(tmp_path / "dump", tmp_path / "out", model="nearest")[0]
+    assert r.ok and r.counts()["up-to-date"] == on_disk and r.counts()["built"] == 10 - on_disk
+
+
 def test_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(main, ["build", str(EXAMPLES / "duckstation"), "--out", str(tmp_path / "a"), "--model", "nearest"])

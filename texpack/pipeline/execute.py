@@ -196,13 +196,33 @@ class Executor:
             try:
                 fut.result()
             except PackError:
-                for _, f, _ in pending:
-                    f.cancel()
-                pending.clear()
+                self._record_survivors(pending)
                 raise
-            first = g.first
-            self.ledger.record(first.rel, g.job, first.item.rel)
-            self._fan_out(g, first, already=False)
+            self._record_group(g)
+
+    def _record_group(self, g: Group) -> None:
+        first = g.first
+        self.ledger.record(first.rel, g.job, first.item.rel)
+        self._fan_out(g, first, already=False)
+
+    def _record_survivors(self, pending: list[tuple[Group, Future[None], int]]) -> None:
+        """After a failed write: drop writes not yet started, and record the ones another
+        encoder thread finished meanwhile, so that the state knows every complete file on
+        disk and the next run does not redo them."""
+        for _, f, _ in pending:
+            f.cancel()
+        for g, f, _ in pending:
+            if f.cancelled():
+                continue
+            try:
+                f.result()
+            except TexpackError:
+                continue
+            try:
+                self._record_group(g)
+            except PackError:
+                continue  # a copy for a duplicate hit the same full disk; the file itself is recorded
+        pending.clear()
 
 
 def _chunks(work: list[Group]) -> Iterator[list[Group]]:
