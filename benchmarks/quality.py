@@ -1,6 +1,6 @@
 """How good the packs look: PSNR and sharpness against the truth, on textures never trained on.
 
-    python benchmarks/quality.py [--colobot DIR] [--grid docs/images/quality-grid.png]
+    python benchmarks/quality.py [--colobot DIR] [--grid docs/images/quality-grid.png] [--by-format]
 
 Evaluation sets (both kept out of every training run):
 - game textures from Debian's `colobot-common-textures` (`apt-get download
@@ -60,6 +60,7 @@ class Case:
     hr: np.ndarray  # target RGB float
     weight: np.ndarray
     lr: np.ndarray
+    fmt: str  # the console format the dump was stored in (texpack/train/degrade.py names)
 
 
 def load_images(colobot: Path | None) -> list[tuple[str, str, np.ndarray]]:
@@ -101,7 +102,7 @@ def make_cases(images, seed: int = 2026) -> list[Case]:
             name = f"{IDENT}#{crc}#{fmt}#{siz}#{(i * 40503) & 0xFFFFFFFF:08X}_ciByRGBA.png"
         else:
             name = f"{IDENT}#{crc}#{fmt}#{siz}_all.png"
-        cases.append(Case(name, set_name, pair.hr, pair.weight, pair.lr))
+        cases.append(Case(name, set_name, pair.hr, pair.weight, pair.lr, recipe.fmt))
     return cases
 
 
@@ -126,11 +127,12 @@ def build(dump: Path, out: Path, args: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def score(cases: list[Case], pack: Path) -> dict[str, dict[str, float]]:
+def score(cases: list[Case], pack: Path, key=lambda c: c.set) -> dict[str, dict[str, float]]:
+    """Mean PSNR, median sharpness and median grid per group of cases (by set unless ``key``)."""
     by_set: dict[str, tuple[list, list, list]] = {}
     for c in cases:
         out = load_rgba(pack / "hires_texture" / IDENT / c.name)[..., :3].astype(np.float32) / 255
-        ps, ss, gs = by_set.setdefault(c.set, ([], [], []))
+        ps, ss, gs = by_set.setdefault(key(c), ([], [], []))
         ps.append(psnr(out, c.hr, c.weight, cap=PSNR_CAP))
         ss.append(sharpness(out, c.hr, c.weight))
         gs.append(grid_artifact(out, c.hr, c.weight))
@@ -138,6 +140,7 @@ def score(cases: list[Case], pack: Path) -> dict[str, dict[str, float]]:
     for k, (ps, ss, gs) in by_set.items():
         res[k] = summarise(ps, ss)
         res[k]["grid"] = float(np.nanmedian(gs)) if gs else float("nan")
+        res[k]["n"] = len(ps)
     return res
 
 
@@ -179,6 +182,8 @@ def main() -> None:
                     help="extra method: a label and texpack build arguments, e.g. 'sharp=--model texpack-textures-x4 --detail 1'")
     ap.add_argument("--grid", type=Path)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N textures")
+    ap.add_argument("--by-format", action="store_true",
+                    help="also print PSNR per set and dump format, as the gain over bicubic (where a model helps)")
     args = ap.parse_args()
     cases = make_cases(load_images(args.colobot))
     if args.limit:
@@ -187,7 +192,7 @@ def main() -> None:
     for m in args.method:
         label, _, rest = m.partition("=")
         methods[label] = rest.split()
-    rows, packs = [], {}
+    rows, packs, per_format = [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         dump = tmp / "dump" / "texture_dump" / IDENT / "GLideNHQ"
@@ -196,6 +201,8 @@ def main() -> None:
             out = tmp / f"pack{k}"
             seconds = build(dump.parent, out, margs)
             rows.append((label, score(cases, out), seconds))
+            if args.by_format:
+                per_format[label] = score(cases, out, key=lambda c: (c.set, c.fmt))
             packs[label.split(" (")[0]] = out  # the grid's column title: the label without its remark
         if args.grid:
             draw_grid(cases, packs, args.grid)
@@ -210,6 +217,20 @@ def main() -> None:
     for label, res, seconds in rows:
         cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f} | {res[s]['grid']:.2f}" for s in sets)
         print(f"| {label} | {cells} | {seconds:.1f} | {len(cases) / seconds:.1f} |")
+    if per_format:
+        print_by_format(per_format)
+
+
+def print_by_format(per_format: dict[str, dict]) -> None:
+    """PSNR per (set, format): bicubic's, then each other method's gain over it."""
+    base = per_format["bicubic"]
+    others = [m for m in per_format if m != "bicubic"]
+    print()
+    print("| set | format | textures | bicubic PSNR | " + " | ".join(others) + " |")
+    print("|---|---|---|---|" + "---|" * len(others))
+    for key in sorted(base):
+        gains = " | ".join(f"{per_format[m][key]['psnr'] - base[key]['psnr']:+.2f} dB" for m in others)
+        print(f"| {key[0]} | {key[1]} | {base[key]['n']} | {base[key]['psnr']:.2f} dB | {gains} |")
 
 
 if __name__ == "__main__":
