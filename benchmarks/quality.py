@@ -127,20 +127,25 @@ def build(dump: Path, out: Path, args: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def score(cases: list[Case], pack: Path, key=lambda c: c.set) -> dict[str, dict[str, float]]:
-    """Mean PSNR, median sharpness and median grid per group of cases (by set unless ``key``)."""
-    by_set: dict[str, tuple[list, list, list]] = {}
+def measure(cases: list[Case], pack: Path) -> list[tuple[float, float, float]]:
+    """(PSNR, sharpness, grid) of each case's pack file, in the order of ``cases``."""
+    out = []
     for c in cases:
-        out = load_rgba(pack / "hires_texture" / IDENT / c.name)[..., :3].astype(np.float32) / 255
-        ps, ss, gs = by_set.setdefault(key(c), ([], [], []))
-        ps.append(psnr(out, c.hr, c.weight, cap=PSNR_CAP))
-        ss.append(sharpness(out, c.hr, c.weight))
-        gs.append(grid_artifact(out, c.hr, c.weight))
+        img = load_rgba(pack / "hires_texture" / IDENT / c.name)[..., :3].astype(np.float32) / 255
+        out.append((psnr(img, c.hr, c.weight, cap=PSNR_CAP), sharpness(img, c.hr, c.weight), grid_artifact(img, c.hr, c.weight)))
+    return out
+
+
+def score(cases: list[Case], values: list[tuple[float, float, float]], key=lambda c: c.set) -> dict:
+    """Mean PSNR, median sharpness and median grid per group of cases (by set unless ``key``)."""
+    groups: dict = {}
+    for c, v in zip(cases, values):
+        groups.setdefault(key(c), []).append(v)
     res = {}
-    for k, (ps, ss, gs) in by_set.items():
-        res[k] = summarise(ps, ss)
-        res[k]["grid"] = float(np.nanmedian(gs)) if gs else float("nan")
-        res[k]["n"] = len(ps)
+    for k, vs in groups.items():
+        ps, ss, gs = zip(*vs)
+        res[k] = summarise(list(ps), list(ss))
+        res[k]["grid"] = float(np.nanmedian(gs))
     return res
 
 
@@ -200,9 +205,10 @@ def main() -> None:
         for k, (label, margs) in enumerate(methods.items()):
             out = tmp / f"pack{k}"
             seconds = build(dump.parent, out, margs)
-            rows.append((label, score(cases, out), seconds))
+            values = measure(cases, out)
+            rows.append((label, score(cases, values), seconds))
             if args.by_format:
-                per_format[label] = score(cases, out, key=lambda c: (c.set, c.fmt))
+                per_format[label] = score(cases, values, key=lambda c: (c.set, c.fmt))
             packs[label.split(" (")[0]] = out  # the grid's column title: the label without its remark
         if args.grid:
             draw_grid(cases, packs, args.grid)

@@ -216,12 +216,9 @@ class Executor:
                 continue
             try:
                 f.result()
-            except TexpackError:
-                continue
-            try:
                 self._record_group(g)
             except PackError:
-                continue  # a copy for a duplicate hit the same full disk; the file itself is recorded
+                continue  # its write failed too, or a duplicate's copy did (the file itself is recorded)
         pending.clear()
 
 
