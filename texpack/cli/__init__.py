@@ -8,12 +8,11 @@ profile, model or folder; 3 stopped early because the pack could not be written
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 
 import click
 
-from texpack import __version__
+from texpack import __version__, _sigint
 from texpack.errors import PackError, ProfileError, TexpackError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
@@ -41,16 +40,8 @@ def main(verbose: bool) -> None:
     """Turn N64 (GLideN64, Rice) and PS1 (DuckStation) texture dumps into hi-res packs."""
     # Ctrl-C at any moment (PyTorch still loading included) ends the run quietly: every
     # file is written atomically and the state is committed per file, so nothing is lost.
-    signal.signal(signal.SIGINT, _interrupted)
+    _sigint.install()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-
-
-EXIT_INTERRUPTED = 130
-
-
-def _interrupted(signum, frame) -> None:
-    sys.stderr.write("interrupted\n")
-    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _register() -> None:
