@@ -331,6 +331,21 @@ def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
     assert len(list(rep.glob("*.png"))) == len(names)
 
 
+@pytest.mark.slow
+def test_sigint_while_the_game_folder_opens_stops_cleanly(tmp_path):
+    """Ctrl-C as soon as the watch names its folder (before it has begun watching) is a clean stop."""
+    dumps = tmp_path / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "texpack", "watch", str(dumps), "--precision", "fp32"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    assert "watching" in line, line + p.communicate(timeout=60)[1]
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0 and "stopped:" in out and "Traceback" not in err, (p.returncode, err[-400:])
+
+
 def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
     sub = tmp_path / "texture_dump" / "GAME" / "png_by_rgb_a"
     sub.mkdir(parents=True)

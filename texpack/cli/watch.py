@@ -76,32 +76,31 @@ def command(dump, into, polling, threads, emulator, game, **kw) -> None:
             live.update(Text(_line(s)), refresh=True)
 
     watcher = Watcher(top, open_lane, emulator=emulator, game=game, options=WatchOptions(polling=polling), on_outcome=on_outcome, on_status=on_status)
-    try:
-        try:
-            roots = find_dump_roots(top, emulator, game)
-        except LayoutError:
-            roots = []  # no game has dumped yet: game folders are picked up as they appear
-        for root in roots:
-            watcher.add(root)
-    except TexpackError as e:
-        for s in watcher.sessions():
-            s.close()
-        raise fail(e) from e
-    if not roots:
-        click.echo(f"waiting for dumps under {top} (start the game with texture dumping on)")
     stop = threading.Event()
     from texpack.cli.signals import stop_on_signals
 
-    try:
-        with stop_on_signals(stop):
+    # From here on Ctrl-C asks the watch to stop, also while the game folders are still
+    # being opened: run() then returns at once and every session is closed with its state.
+    with stop_on_signals(stop):
+        try:
+            try:
+                roots = find_dump_roots(top, emulator, game)
+            except LayoutError:
+                roots = []  # no game has dumped yet: game folders are picked up as they appear
+            for root in roots:
+                watcher.add(root)
+            if not roots:
+                click.echo(f"waiting for dumps under {top} (start the game with texture dumping on)")
             if live is not None:
                 with live:
                     watcher.run(stop)
             else:
                 watcher.run(stop)
-    finally:
-        for s in watcher.sessions():
-            s.close()
+        except TexpackError as e:
+            raise fail(e) from e
+        finally:
+            for s in watcher.sessions():
+                s.close()
     click.echo("stopped: " + _line(watcher.status()))
     if watcher.aborted:
         click.echo(f"stopped early: {watcher.aborted}", err=True)
