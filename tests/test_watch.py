@@ -207,6 +207,7 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
         p = w.dumps / NAME.format(5)
         p.write_bytes(tex(1))
         assert w.wait_for([p.name])
+        assert w.wait_until(lambda: w.watcher.done == 1)  # the count follows the file's rename
         first = (w.out / p.name).read_bytes()
         n_done = w.watcher.done
         p.write_bytes(encode_png(load_rgba(p), 9))  # rewritten, same pixels
