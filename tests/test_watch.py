@@ -469,3 +469,15 @@ def test_state_folder_and_own_output_never_reach_the_settler(tmp_path):
         assert all(p.parent == w.dumps for p in seen), seen
     finally:
         w.close()
+
+
+def test_opening_a_game_does_not_wait_for_pytorch():
+    """The watch names its folder at once; PyTorch imports on the pool's warm-up thread."""
+    code = (
+        "import sys\n"
+        "import texpack.cli.watch, texpack.engine.pool, texpack.session, texpack.watch.watcher\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

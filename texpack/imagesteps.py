@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch.nn import functional as F
 
 from texpack import alpha as alpha_ops
 from texpack import seams
@@ -76,6 +74,9 @@ def pad_for(h: int, w: int) -> int:
 
 def resize(img: np.ndarray, h: int, w: int) -> np.ndarray:
     """Bicubic resize of (H, W[, C]) float32, antialiased when shrinking."""
+    import torch  # here, so opening a game does not wait for PyTorch (texpack/engine/pool.py)
+    from torch.nn import functional as F
+
     x = torch.from_numpy(np.ascontiguousarray(img))
     x = x[None, None] if x.ndim == 2 else x.permute(2, 0, 1)[None]
     if x.shape[-2:] == (h, w):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-import torch
-from torch.nn import functional as F
 
 
 class Upscaler(Protocol):
@@ -35,6 +33,11 @@ class ResampleUpscaler:
         self.name = mode
 
     def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+        # PyTorch is imported here, not with the module: the pool's warm-up imports it on a
+        # thread while the caller reads the dump (texpack/engine/pool.py).
+        import torch
+        from torch.nn import functional as F
+
         x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2)
         kw = {} if self.mode == "nearest" else {"align_corners": False}
         y = F.interpolate(x, scale_factor=self.scale, mode=self.mode, **kw).clamp_(0, 1).permute(0, 2, 3, 1)
