@@ -429,10 +429,30 @@ def test_large_texture_goes_through_in_bounded_memory(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_start_up_exits_cleanly(tmp_path):
+def test_ctrl_c_while_the_cli_imports_exits_130_quietly(tmp_path):
+    """What `python -m texpack` does first (texpack/__main__.py), then a Ctrl-C while the CLI
+    is still importing (about 0.2 s here, the signal comes within a millisecond)."""
     ds(tmp_path)
-    p = subprocess.Popen([sys.executable, "-m", "texpack", "watch", str(tmp_path / "textures")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)  # still importing
+    code = (
+        "import sys\nfrom texpack import _sigint\n_sigint.install()\nprint('ready', flush=True)\n"
+        "from texpack.cli import main\nmain(['watch', sys.argv[1]])\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "textures")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "ready\n"
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert "Traceback" not in err and p.returncode == 130 and "interrupted" in err, (p.returncode, err[-400:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0.3, 0.6])
+def test_ctrl_c_during_start_up_exits_cleanly(tmp_path, after):
+    """Early in `texpack watch` a Ctrl-C is the start-up exit (130), once the watch is opening
+    its folders a clean stop (0); never a traceback, whichever moment it hits."""
+    ds(tmp_path)
+    p = subprocess.Popen([sys.executable, "-m", "texpack", "watch", str(tmp_path / "textures")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert "Traceback" not in err, err[-400:]
+    assert (p.returncode == 130 and "interrupted" in err) or (p.returncode == 0 and "stopped:" in out), (p.returncode, err[-400:])
