@@ -1,12 +1,14 @@
 """The executor's memory bounds: chunks, network calls and waiting writes stay bounded,
-and bounding them changes no output byte."""
+and bounding them changes no output pixel."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import texpack.imagesteps as imagesteps
 import texpack.pipeline.execute as execute
+from texpack.imageio import load_rgba
 from texpack.pipeline.execute import _chunks
 from texpack.pipeline.plan import Group
 
@@ -59,4 +61,5 @@ def test_tight_bounds_build_the_same_pack(tmp_path, monkeypatch):
     assert sizes and max(sizes) <= 3
     assert describe(tight) == describe(loose)
     for p in sorted((loose / "hires_texture").rglob("*.png")):
-        assert p.read_bytes() == (tight / p.relative_to(loose)).read_bytes(), p.name
+        # the same pixels; the bytes differ only in each pack's own id in the PNG marker
+        assert np.array_equal(load_rgba(p), load_rgba(tight / p.relative_to(loose))), p.name

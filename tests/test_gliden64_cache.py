@@ -14,7 +14,7 @@ from texpack.errors import PackError, UsageError
 from texpack.extract import extract
 from texpack.imageio import encode_png, load_rgba
 from texpack.session import GameOptions
-from texpack.targets.gliden64_cache import GLideN64Settings, loader_pixels, read_cache, write_htc, write_hts
+from texpack.targets.gliden64_cache import CacheError, GLideN64Settings, loader_pixels, read_cache, write_htc, write_hts
 
 from .conftest import EXAMPLES
 
@@ -120,7 +120,7 @@ def test_damaged_caches_are_named_not_crashed(tmp_path, damage):
     else:
         struct.pack_into("<i", b, 4, -1)
     p.write_bytes(bytes(b))
-    with pytest.raises(PackError):
+    with pytest.raises(CacheError):
         read_cache(p)
 
 

@@ -33,7 +33,7 @@ def setup(tmp_path):
 
 
 def get(client, url, **params):
-    return client.get(url, params={"t": "secret", **params})
+    return client.get(url, params=params, headers={"X-Texpack-Token": "secret"})
 
 
 def post(client, path, body=None, origin=f"http://127.0.0.1:{PORT}", token="secret"):
@@ -53,11 +53,34 @@ def wait_idle(svc, timeout=60):
 def test_every_request_needs_the_token_and_the_right_host(setup):
     svc, client, _, _ = setup
     assert client.get("/api/rows").status_code == 403
-    assert client.get("/api/rows", params={"t": "wrong"}).status_code == 403
+    assert client.get("/api/rows", headers={"X-Texpack-Token": "wrong"}).status_code == 403
+    assert client.get("/api/rows", params={"t": "secret"}).status_code == 403  # the query never authorises an API call
     assert get(client, "/api/rows").status_code == 200
     assert get(client, "/").status_code == 200 and "secret" in get(client, "/").text
     other = TestClient(make_app(svc, "secret", PORT), base_url="http://evil.example:8765")
-    assert other.get("/api/rows", params={"t": "secret"}).status_code == 403  # DNS rebinding
+    assert other.get("/api/rows", headers={"X-Texpack-Token": "secret"}).status_code == 403  # DNS rebinding
+    assert other.get("/", params={"t": "secret"}).status_code == 403
+
+
+def test_the_entry_address_trades_its_token_for_a_cookie(setup):
+    svc, _, _, _ = setup
+    client = TestClient(make_app(svc, "secret", PORT), base_url=f"http://127.0.0.1:{PORT}")
+    first = client.get("/", params={"t": "secret"}, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/"
+    assert "HttpOnly" in first.headers["set-cookie"] and "samesite=strict" in first.headers["set-cookie"].lower()
+    page = client.get("/")  # the cookie alone now opens the page, its images and the event stream
+    assert page.status_code == 200
+    assert "t=secret" not in page.text  # no address in the page carries the token
+    assert client.get("/api/thumb", params={"id": 0, "which": "dump", "size": 32}).status_code == 200
+    assert client.post("/api/seen", headers={"Origin": f"http://127.0.0.1:{PORT}"}).status_code == 403  # changes need the header
+
+
+def test_every_answer_carries_a_strict_content_security_policy(setup):
+    _, client, _, _ = setup
+    for r in (get(client, "/"), get(client, "/api/rows"), get(client, "/static/app.js"), client.get("/api/rows")):
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "connect-src 'self'" in csp and "unsafe-inline" not in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
 
 
 def test_listing_and_filtering(setup):

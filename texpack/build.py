@@ -53,8 +53,11 @@ def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: Pr
         session = open_game(root, req.out, opts, pool)
     except (ProfileError, UsageError, StateError):
         raise
-    except (LayoutError, PackError) as e:
+    except LayoutError as e:
         report.aborted = str(e)  # this game cannot be built; the others still can
+        return report
+    except PackError as e:
+        report.aborted, report.fatal = str(e), True  # the pack's own folder or state cannot be used: nor for the next game
         return report
     report.target, report.scale = session.target.id, opts.scale or session.profile.base.scale
     with session:

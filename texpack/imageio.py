@@ -29,7 +29,10 @@ MAX_PIXELS = 4096 * 4096
 MAX_FILE_BYTES = MAX_PIXELS * 4 + (4 << 20)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _BMP_MAGIC = b"BM"
-MARKER = b"Software\x00texpack"  # tEXt chunk in every PNG written, to tell ours from a modder's
+# tEXt chunk in every PNG written, to tell ours from a modder's. In a pack it carries the
+# pack's own id (texpack.state.State.owner), so a file another pack's build wrote (a pack
+# installed from elsewhere) is never taken for this pack's own.
+MARKER = b"Software\x00texpack"
 
 
 def decode_rgba(data: bytes, name: str) -> np.ndarray:
@@ -128,7 +131,7 @@ def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
 
-def encode_png(rgba: np.ndarray, compress_level: int = 1) -> bytes:
+def encode_png(rgba: np.ndarray, compress_level: int = 1, owner: str = "") -> bytes:
     """RGBA8 PNG bytes with the "Up" filter on every row and zlib at ``compress_level``.
 
     One vectorised filter and a fast zlib level encode about twice as fast as Pillow's
@@ -145,16 +148,20 @@ def encode_png(rgba: np.ndarray, compress_level: int = 1) -> bytes:
     np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
     idat = zlib.compress(raw.tobytes(), compress_level)
-    return _PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", MARKER) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    marker = MARKER + (b" " + owner.encode("ascii") if owner else b"")
+    return _PNG_MAGIC + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", marker) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
-def made_by_texpack(path: Path) -> bool:
-    """True when ``path`` is a PNG texpack wrote (its tEXt marker follows the header)."""
+def made_by_texpack(path: Path, owner: str) -> bool:
+    """True when ``path`` is a PNG that the pack ``owner`` wrote (its marker follows the header)."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return False
         with open(path, "rb") as f:
-            head = f.read(64)
+            head = f.read(128)
     except OSError:
         return False
-    return head.startswith(_PNG_MAGIC) and b"tEXt" + MARKER in head
+    text = MARKER + b" " + owner.encode("ascii")
+    at = head.find(b"tEXt" + text)
+    # the chunk's length field (just before its tag) says the text ends with the id
+    return head.startswith(_PNG_MAGIC) and at >= 4 and struct.unpack(">I", head[at - 4 : at])[0] == len(text)

@@ -13,6 +13,8 @@ several games: they share one :class:`State`.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import sqlite3
 import sys
 import threading
@@ -20,7 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from texpack.atomic import write_atomic
 from texpack.errors import PackError, StateError
+from texpack.safefs import open_own, own_dir, read_own_text, refuse_link
 
 STATE_DIR = ".texpack"
 SCHEMA_VERSION = "2"
@@ -76,7 +80,7 @@ class PackLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "lock"
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = open_own(self.path, os.O_RDWR | os.O_CREAT)
         try:
             _lock(self.fd)
         except OSError:
@@ -111,10 +115,7 @@ def _lock(fd: int) -> None:
 
 
 def _read_holder(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace").strip() or "pid unknown"
-    except OSError:
-        return "pid unknown"
+    return (read_own_text(path, 400) or "").strip() or "pid unknown"
 
 
 def _sqlite_error(path: Path, e: sqlite3.Error) -> Exception:
@@ -147,15 +148,12 @@ class State:
             return st
 
     def __init__(self, out: Path, reset: bool = False) -> None:
-        folder = Path(out) / STATE_DIR
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise PackError(str(folder), f"cannot create ({e.strerror or e})") from e
+        folder = own_dir(Path(out) / STATE_DIR)
         self.lock = PackLock(folder)
         self.out = Path(out)
         self.path = folder / "state.sqlite"
         self.users = 0
+        self._owner: str | None = None
         self.mutex = threading.RLock()
         try:
             if reset and self.path.exists():
@@ -163,6 +161,8 @@ class State:
                 os.replace(self.path, aside)
                 for extra in ("-wal", "-shm"):
                     Path(str(self.path) + extra).unlink(missing_ok=True)
+            for own in ("", "-wal", "-shm", "-journal"):  # sqlite would write through a planted link
+                refuse_link(Path(str(self.path) + own))
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -176,6 +176,9 @@ class State:
         except OSError as e:
             self.lock.release()
             raise PackError(str(self.path), f"cannot open ({e.strerror or e})") from e
+        except PackError:
+            self.lock.release()
+            raise
 
     def _migrate(self) -> None:
         cols = [r[1] for r in self.db.execute("PRAGMA table_info(sources)")]
@@ -240,6 +243,21 @@ class State:
 
     def delete_output(self, rel: str) -> None:
         self._run("DELETE FROM outputs WHERE rel=?", (rel,), commit=True)
+
+    @property
+    def owner(self) -> str:
+        """This pack's id, written into the marker of every PNG its builds write.
+
+        Kept in ``.texpack/pack-id`` rather than the database, so ``--reset-state`` keeps
+        recognising the pack's files; made on first use."""
+        if self._owner is None:
+            path = self.out / STATE_DIR / "pack-id"
+            text = (read_own_text(path, 64) or "").strip()
+            if not re.fullmatch(r"[0-9a-f]{16}", text):
+                text = secrets.token_hex(8)
+                write_atomic(path, text.encode())
+            self._owner = text
+        return self._owner
 
     def meta(self, key: str) -> str | None:
         rows = self._run("SELECT value FROM meta WHERE key=?", (key,))

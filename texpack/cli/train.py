@@ -11,6 +11,9 @@ import yaml
 from texpack.cli import fail
 from texpack.errors import TexpackError
 
+# texpack.train.config.ARCHS (importing it would import PyTorch; tests/test_train.py checks they agree)
+ARCH_CHOICES = ("compact", "span", "rrdb")
+
 
 @click.command("train")
 @click.option("--hr", "hr", multiple=True, required=True, type=click.Path(exists=True, path_type=Path), help="High-resolution images: a folder, a .pk3/.zip archive or a file (repeatable).")
@@ -19,7 +22,7 @@ from texpack.errors import TexpackError
 @click.option("--exclude-from", "exclude_from", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File of such globs, one per line (repeatable).")
 @click.option("--name", required=True, help="Model name; the GAN stage also writes NAME-sharp.")
 @click.option("--init", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Model file to fine-tune.")
-@click.option("--arch", type=click.Choice(["compact", "rrdb"]), default="compact", show_default=True, help="Architecture of a new model (without --init).")
+@click.option("--arch", type=click.Choice(list(ARCH_CHOICES)), default="compact", show_default=True, help="Architecture of a new model (without --init).")
 @click.option("--scale", type=click.IntRange(1, 8), default=4, show_default=True, help="Upscale factor the model learns.")
 @click.option("--steps", type=click.IntRange(0), default=20000, show_default=True, help="Steps of the L1 (PSNR-oriented) stage.")
 @click.option("--gan-steps", type=click.IntRange(0), default=0, show_default=True, help="Steps of the RaGAN stage after it (0: none).")

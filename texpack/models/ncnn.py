@@ -1,10 +1,12 @@
-"""Read ncnn ``.param``/``.bin`` models of RRDBNet or SRVGGNetCompact into PyTorch state dicts.
+"""Read ncnn ``.param``/``.bin`` models of RRDBNet, SRVGGNetCompact or SPAN into PyTorch state dicts.
 
 ``.bin`` layout (docs/formats/models.md "ncnn"): for each Convolution a 4-byte tag
 (0x01306B47: fp16 follows, padded to 4 bytes; 0: fp32), the weights in [out][in][kh][kw]
 order, then the fp32 bias with no tag; PReLU slopes are raw fp32. Layers come in the
-PyTorch modules' order. The state dicts use Real-ESRGAN's key names, which spandrel
-recognises (``conv_first``/``body.N.rdbM`` for RRDBNet, ``body.N`` for Compact).
+PyTorch modules' order; a MemoryData constant (SPAN's input mean) is raw fp32 of w*h*c
+values, no tag. The state dicts use the key names spandrel recognises (``conv_first``/
+``body.N.rdbM`` for RRDBNet, ``body.N`` for Compact, SPAN's own names with the fused
+convolutions embedded into branches by :mod:`texpack.models.span_reparam`).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
     reader = _Reader(Path(bin_path).read_bytes(), Path(bin_path).name)
     convs: list[tuple[Layer, torch.Tensor, torch.Tensor | None]] = []
     prelus: list[torch.Tensor] = []
+    constants: list[np.ndarray] = []
     order: list[str] = []
     for layer in layers:
         if layer.type == "Convolution":
@@ -108,17 +111,22 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
         elif layer.type == "PReLU":
             prelus.append(torch.from_numpy(reader.raw_f32(int(layer.params.get(0, 1)))))
             order.append("prelu")
+        elif layer.type == "MemoryData":
+            dims = [int(layer.params.get(k, 0)) for k in (0, 1, 2)]
+            constants.append(reader.raw_f32(int(np.prod([d for d in dims if d > 0]) or 0)))
         elif layer.type in ("ConvolutionDepthWise", "InnerProduct", "Deconvolution", "BatchNorm", "Scale"):
             raise ModelError(f"{layer.name}: layer type {layer.type} is not part of RRDBNet or SRVGGNetCompact")
     if reader.pos != len(reader.data):
         raise ModelError(f"{Path(bin_path).name}: {len(reader.data) - reader.pos} bytes left over; param and bin do not match")
     types = {layer.type for layer in layers}
     notes: dict[str, object] = {}
+    if {"PixelShuffle", "Sigmoid", "Swish"} <= types:
+        return _span(convs, constants, notes)
     if "PixelShuffle" in types:
         return _srvgg(layers, convs, prelus, notes)
     if "Concat" in types and "Eltwise" in types:
         return _rrdb(layers, convs, notes)
-    raise ModelError(f"{Path(param_path).name}: neither an RRDBNet nor an SRVGGNetCompact graph")
+    raise ModelError(f"{Path(param_path).name}: not an RRDBNet, SRVGGNetCompact or SPAN graph")
 
 
 def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: dict[str, object]):
@@ -163,4 +171,35 @@ def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
     scale = 2**n_up
     if scale not in (4, 8):
         raise ModelError(f"RRDBNet with {n_up} upsamplers (x{scale}) is not supported")
+    return sd, notes
+
+
+SPAN_MEAN = (0.4488, 0.4371, 0.4040)  # the mean spandrel's SPAN subtracts; it cannot be stored in its state dict
+
+
+def _span(convs: list, constants: list[np.ndarray], notes: dict[str, object]):
+    """SPAN (Wan et al. 2024): conv_1, blocks of three Conv3XC, conv_2, conv_cat (1x1), upsampler."""
+    from texpack.models.span_reparam import embed
+
+    nb, rem = divmod(len(convs) - 4, 3)
+    if rem or nb != 6:
+        raise ModelError(f"{len(convs)} convolutions do not make a SPAN with 6 blocks")
+    if any(b is None for _, _, b in convs):
+        raise ModelError("SPAN graph with a convolution without bias")
+    if constants and not np.allclose(constants[0].ravel(), SPAN_MEAN, atol=1e-4):
+        raise ModelError(f"SPAN input mean {constants[0].ravel().tolist()} differs from {list(SPAN_MEAN)}")
+    names = ["conv_1"] + [f"block_{b}.c{c}_r" for b in range(1, nb + 1) for c in (1, 2, 3)] + ["conv_2"]
+    head, cat, up = convs[: len(names)], convs[len(names)], convs[len(names) + 1]
+    if cat[1].shape[2:] != (1, 1) or cat[1].shape[1] != 4 * cat[1].shape[0]:
+        raise ModelError("SPAN graph without its 1x1 conv_cat over four feature maps")
+    gen = torch.Generator().manual_seed(0)
+    sd: dict[str, torch.Tensor] = {}
+    for name, (_, w, b) in zip(names, head, strict=True):
+        if w.shape[2:] != (3, 3):
+            raise ModelError(f"{name}: SPAN needs 3x3 convolutions here, not {tuple(w.shape[2:])}")
+        for k, v in embed(w, b, gen).items():
+            sd[f"{name}.{k}"] = v
+    sd["conv_cat.weight"], sd["conv_cat.bias"] = cat[1], cat[2]
+    sd["upsampler.0.weight"], sd["upsampler.0.bias"] = up[1], up[2]
+    notes["reparameterised"] = "fused 3x3 convolutions embedded into training branches that fuse back exactly"
     return sd, notes

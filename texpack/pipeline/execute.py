@@ -58,8 +58,8 @@ class ExecOptions:
     encoders: int = max(1, os.cpu_count() or 1)
 
 
-def _encode_and_write(path, rgba: np.ndarray) -> None:
-    write_atomic(path, imageio.encode_png(rgba))
+def _encode_and_write(path, rgba: np.ndarray, owner: str) -> None:
+    write_atomic(path, imageio.encode_png(rgba, owner=owner))
 
 
 class Executor:
@@ -181,7 +181,7 @@ class Executor:
                     continue
                 for (g, _), rgba in zip(entries, results):
                     rgba = self.target.finish_texture(rgba, g.first.item.key)
-                    pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba), rgba.nbytes))
+                    pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba, self.ledger.owner), rgba.nbytes))
                 del results, entries
                 self._record_written(pending, wait=False)
         return True

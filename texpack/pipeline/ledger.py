@@ -2,8 +2,9 @@
 is current, and which ones are stale.
 
 A file is texpack's own when the state records it and it is unchanged since (size and
-mtime as written), or when it carries texpack's PNG marker but no record (a run was
-killed between the rename and the record). Anything else is the modder's: left alone
+mtime as written), or when it carries this pack's PNG marker (texpack's marker with the
+pack's id, :attr:`texpack.state.State.owner`) but no record (a run was killed between the
+rename and the record). A file another pack's build wrote, installed here, is not. Anything else is the modder's: left alone
 unless the build says ``--overwrite``. Every path, whether from a dump name or read back
 from the state, is checked to lie inside the pack before anything is written or removed.
 """
@@ -34,6 +35,10 @@ class Ledger:
         self.state, self.out, self.game_rel, self.source = state, Path(out), game_rel, source
         self._root = self.out.resolve()
 
+    @property
+    def owner(self) -> str:
+        return self.state.owner
+
     def path(self, rel: str) -> Path:
         """``out/rel``, refused unless it lies inside the game's pack folder (no ``..``, no
         absolute part, no backslash, no symlinked folder leading out)."""
@@ -63,8 +68,8 @@ class Ledger:
             if row.size is None or (row.size, row.mtime_ns) == (st.st_size, st.st_mtime_ns):
                 return None
             return "edited after texpack wrote it; kept (delete it, or build with --overwrite)"
-        if imageio.made_by_texpack(path):
-            return None  # written by a run killed before it could record it
+        if imageio.made_by_texpack(path, self.owner):
+            return None  # written by a run of this pack killed before it could record it
         return "a file texpack did not write is there; kept (delete it, or build with --overwrite)"
 
     def current(self, rel: str, job: str) -> bool:

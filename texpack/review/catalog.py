@@ -16,6 +16,7 @@ from typing import Any
 from texpack.emulators.n64names import N64Name
 from texpack.emulators.psxnames import PsxTextureName, VramWriteName
 from texpack.profile import RULE_SETTINGS, Profile
+from texpack.safefs import read_own_bytes
 from texpack.scan import DumpItem, scan
 from texpack.state import FileSig, State
 from texpack.targets import Target
@@ -65,16 +66,24 @@ def name_fields(key) -> tuple[str, str, list[str], dict[str, Any]]:
     return "?", "?", [], {}
 
 
+MAX_REPORT_BYTES = 256 << 20
+
+
 def last_report(out: Path, game: str) -> dict[str, tuple[str, str]]:
-    """dump -> (status, reason) from the pack's last build report."""
-    p = Path(out) / REPORT_NAME
+    """dump -> (status, reason) from the pack's last build report.
+
+    The report may be someone else's: read bounded, never through a link, and any part of
+    it that is not the shape texpack writes is ignored (the page shows the rest as text)."""
+    raw = read_own_bytes(Path(out) / REPORT_NAME, MAX_REPORT_BYTES)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
         return {}
-    for r in data.get("reports", []):
-        if r.get("game") == game:
-            return {o["dump"]: (o["status"], o.get("reason", "")) for o in r.get("outcomes", [])}
+    reports = data.get("reports") if isinstance(data, dict) else None
+    for r in reports if isinstance(reports, list) else []:
+        if isinstance(r, dict) and r.get("game") == game and isinstance(r.get("outcomes"), list):
+            return {o["dump"]: (o["status"], str(o.get("reason", ""))) for o in r["outcomes"]
+                    if isinstance(o, dict) and isinstance(o.get("dump"), str) and isinstance(o.get("status"), str)}
     return {}
 
 

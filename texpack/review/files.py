@@ -40,12 +40,15 @@ class ReviewFiles:
         parts = rel.split("/")
         if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
             raise PathRefused(f"{rel!r} is not a plain relative path")
-        real_base = base.resolve()
-        path = (base / rel).resolve()
-        if path != real_base and real_base not in path.parents:
-            raise PathRefused(f"{rel!r} leads outside the {root} folder")
-        if not path.is_file():
-            raise PathRefused(f"{rel!r} is not a file")
+        try:
+            real_base = base.resolve()
+            path = (base / rel).resolve()
+            if path != real_base and real_base not in path.parents:
+                raise PathRefused(f"{rel!r} leads outside the {root} folder")
+            if not path.is_file():
+                raise PathRefused(f"{rel!r} is not a file")
+        except (OSError, RuntimeError) as e:  # a link loop (RuntimeError before Python 3.13), a name too long
+            raise PathRefused(f"{rel!r} cannot be opened ({type(e).__name__})") from e
         return path
 
     def thumb(self, root: str, rel: str, size: int, version: float = 0.0) -> bytes:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from texpack.atomic import write_atomic
+from texpack.safefs import own_dir
 from texpack.errors import ProfileError
 from texpack.profile import RULE_SETTINGS as SETTINGS
 from texpack.profile import Profile, parse_profile
@@ -105,7 +106,7 @@ class ProfileEditor:
         return profile
 
     def _save_undo(self, text: str | None) -> None:
-        self.undo_dir.mkdir(parents=True, exist_ok=True)
+        own_dir(self.undo_dir, self.undo_dir.parent.parent.parent)  # <pack>/.texpack/review-undo/<game>
         n = len(list(self.undo_dir.glob("*.yaml")))
         body = text if text is not None else NO_PROFILE
         write_atomic(self.undo_dir / f"{n:05d}-{int(time.time())}.yaml", body.encode("utf-8"))

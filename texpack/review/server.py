@@ -1,10 +1,19 @@
 """HTTP for the review page (Starlette on uvicorn), bound to 127.0.0.1 on a free port.
 
-Every request carries the session's token (``t`` in the query, or the
-``X-Texpack-Token`` header); requests for another host name are refused (a page on
-another site cannot reach the server through DNS rebinding); changes (POST) also need the
-header token and an ``Origin`` of the page itself. Files are served only from the dump,
-pack and profile folders (:meth:`texpack.review.files.ReviewFiles.resolve`).
+The page's address carries the session's token once (``/?t=...``, as the CLI prints it):
+the server answers it with an HttpOnly, SameSite=Strict cookie and a redirect to ``/``, so
+the token leaves the address bar and history. From then on a request is authorised by
+the ``X-Texpack-Token`` header (the page's fetches) or the cookie (images, the event
+stream); never by the query. Requests for another host name are refused (a page on
+another site cannot reach the server through DNS rebinding); changes (POST) need the
+header token and an ``Origin`` of the page itself, and bodies of at most ``MAX_BODY``
+bytes holding a JSON object.
+
+The page shows text from packs, dumps and profiles that may be someone else's, so every
+answer carries a strict Content-Security-Policy (scripts only from ``/static``, no inline
+script, connections only to this server) and ``nosniff``; files are served only from the
+dump, pack and profile folders (:meth:`texpack.review.files.ReviewFiles.resolve`), and
+only images as images: anything else there (an ``.html`` in a pack) is a download.
 """
 
 from __future__ import annotations
@@ -24,6 +33,58 @@ from texpack.review.service import ReviewService
 
 STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".png": "image/png"}
+# What /file serves as itself: pictures. Everything else from the served folders is a download.
+IMAGE_TYPES = {".png": "image/png", ".bmp": "image/bmp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+MAX_BODY = 1 << 20
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+
+
+class BodyError(TexpackError):
+    """A request body that is too large or not a JSON object."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+async def read_json_object(request, limit: int = MAX_BODY) -> dict:
+    """The request's JSON object, reading at most ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BodyError(f"request body over {limit} bytes", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyError(f"request body over {limit} bytes", 413)
+        chunks.append(chunk)
+    try:
+        body = json.loads(b"".join(chunks) or b"{}")
+    except (ValueError, RecursionError) as e:
+        raise BodyError(f"request body is not JSON ({type(e).__name__})", 400) from e
+    if not isinstance(body, dict):
+        raise BodyError("request body must be a JSON object", 400)
+    return body
+
+
+def security_headers(app):
+    """ASGI wrapper adding ``SECURITY_HEADERS`` to every HTTP answer."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        return await app(scope, receive, send_with_headers)
+
+    return wrapped
 
 
 def free_socket() -> socket.socket:
@@ -39,14 +100,20 @@ def make_app(service: ReviewService, token: str, port: int):
     from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
     from starlette.routing import Route
 
+    from starlette.responses import RedirectResponse
+
     origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+    cookie = f"texpack-review-{port}"  # cookies are shared across ports: one name per server
+
+    def valid(given: str | None) -> bool:
+        return bool(given) and secrets.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
     def guard(request: Request, change: bool = False) -> Response | None:
         if request.headers.get("host") not in hosts:
             return PlainTextResponse("wrong host", 403)
-        given = request.headers.get("x-texpack-token") if change else request.query_params.get("t") or request.headers.get("x-texpack-token")
-        if not given or not secrets.compare_digest(given, token):
+        given = request.headers.get("x-texpack-token")
+        if not valid(given) and (change or not valid(request.cookies.get(cookie))):
             return PlainTextResponse("missing or wrong token", 403)
         if change and request.headers.get("origin") not in origins:
             return PlainTextResponse("changes must come from the review page itself", 403)
@@ -56,6 +123,11 @@ def make_app(service: ReviewService, token: str, port: int):
         return JSONResponse({"error": str(e)}, code)
 
     async def index(request: Request) -> Response:
+        if request.headers.get("host") in hosts and valid(request.query_params.get("t")):
+            # The entry address: trade the token in the query for the cookie.
+            to = RedirectResponse("/", 303, headers={"Cache-Control": "no-store"})
+            to.set_cookie(cookie, token, httponly=True, samesite="strict", path="/")
+            return to
         if (bad := guard(request)) is not None:
             return bad
         html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token)
@@ -112,9 +184,16 @@ def make_app(service: ReviewService, token: str, port: int):
             return PlainTextResponse("encoded separators are refused", 400)  # a second decoding would make them real
         try:
             p = service.files.resolve(request.query_params.get("root", ""), rel)
+            data = await asyncio.to_thread(p.read_bytes)
         except PathRefused as e:
             return PlainTextResponse(str(e), 403)
-        return Response(p.read_bytes(), media_type=TYPES.get(p.suffix.lower(), "application/octet-stream"), headers={"Cache-Control": "no-cache"})
+        except OSError as e:
+            return PlainTextResponse(f"cannot read {rel!r} ({type(e).__name__})", 404)
+        kind = IMAGE_TYPES.get(p.suffix.lower())
+        if kind is None:
+            return Response(data, media_type="application/octet-stream",
+                            headers={"Cache-Control": "no-cache", "Content-Disposition": "attachment"})
+        return Response(data, media_type=kind, headers={"Cache-Control": "no-cache"})
 
     async def profile(request: Request) -> Response:
         if (bad := guard(request)) is not None:
@@ -128,10 +207,14 @@ def make_app(service: ReviewService, token: str, port: int):
         if (bad := guard(request, change=True)) is not None:
             return bad
         try:
-            body = await request.json()
-            ids = [int(i) for i in body.get("ids", [])]
-            settings = dict(body.get("set", {}))
-            return JSONResponse(service.set_rule(str(body.get("name", "")), ids, settings))
+            body = await read_json_object(request)
+            ids = body.get("ids", [])
+            settings = body.get("set", {})
+            if not isinstance(ids, list) or not isinstance(settings, dict):
+                raise BodyError("'ids' must be a list and 'set' an object", 400)
+            return JSONResponse(service.set_rule(str(body.get("name", "")), [int(i) for i in ids], settings))
+        except BodyError as e:
+            return JSONResponse({"error": str(e)}, e.status)
         except (TexpackError, ValueError, TypeError) as e:
             msg = "; ".join(e.problems) if hasattr(e, "problems") else str(e)
             return JSONResponse({"error": msg}, 400)
@@ -147,7 +230,10 @@ def make_app(service: ReviewService, token: str, port: int):
     async def seen(request: Request) -> Response:
         if (bad := guard(request, change=True)) is not None:
             return bad
-        service.mark_seen()
+        try:
+            service.mark_seen()
+        except TexpackError as e:
+            return error(e)
         return JSONResponse({"ok": True})
 
     async def events(request: Request) -> Response:
@@ -175,12 +261,12 @@ def make_app(service: ReviewService, token: str, port: int):
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
-    return Starlette(routes=[
+    return security_headers(Starlette(routes=[
         Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row/{rid}", row),
         Route("/api/thumb", thumb), Route("/file", file), Route("/api/profile", profile),
         Route("/api/rules", set_rule, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
         Route("/api/seen", seen, methods=["POST"]), Route("/api/events", events),
-    ])
+    ]))
 
 
 def watch_pack(service: ReviewService, stop: threading.Event, every: float = 1.0) -> None:

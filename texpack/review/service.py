@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from texpack.atomic import write_atomic
 from texpack.emulators import DumpRoot
 from texpack.engine.pool import EnginePool
 from texpack.errors import FileError, ProfileError, StateError, TexpackError
@@ -26,6 +27,7 @@ from texpack.review.files import PathRefused, ReviewFiles
 from texpack.review.rules import ProfileEditor
 from texpack.scan import scan
 from texpack.session import GameOptions, open_game, resolve_target
+from texpack.safefs import own_dir, read_own_text
 from texpack.state import STATE_DIR
 
 SORTS = {
@@ -73,17 +75,17 @@ class ReviewService:
         self.files.forget_thumbs()
 
     def _read_last_look(self) -> float:
-        p = self.out / STATE_DIR / f"review-seen-{self.root.game}"
+        text = read_own_text(self.out / STATE_DIR / f"review-seen-{self.root.game}", 64)
         try:
-            return float(p.read_text())
-        except (OSError, ValueError):
+            return float(text or 0.0)
+        except ValueError:
             return 0.0
 
     def mark_seen(self) -> None:
+        """Remember now as the last look; written by rename, so a link planted under the
+        file's name is replaced, never written through."""
         self.last_look = time.time()
-        p = self.out / STATE_DIR / f"review-seen-{self.root.game}"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(str(self.last_look))
+        write_atomic(own_dir(self.out / STATE_DIR) / f"review-seen-{self.root.game}", str(self.last_look).encode())
         with self.lock:
             for r in self.rows:
                 r.changed = False

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -32,7 +34,7 @@ import numpy as np
 
 from texpack.atomic import atomic_output
 from texpack.emulators.n64names import N64Name, parse_n64_name
-from texpack.errors import DumpNameError, ImageError, PackError, UsageError
+from texpack.errors import DumpNameError, FileError, ImageError, PackError, UsageError
 from texpack.imageio import load_rgba
 
 VERSION = 0x08000000
@@ -244,38 +246,59 @@ def write_htc(game_dir: Path, ident: str, dest: Path, settings: GLideN64Settings
 
 
 # -- reading ----------------------------------------------------------------------------
+#
+# A cache may come from someone else, so it is read as a stream: one record at a time,
+# each bounded by the size its header declares (w x h x bytes per texel, at most
+# MAX_SIDE x MAX_SIDE) before anything is allocated, and inflated no further than that.
+# Peak memory is one record, whatever the cache's size or how its index points.
 
 
-def _inflate(data: bytes, name: str) -> bytes:
+class CacheError(FileError):
+    """A cache whose content is damaged or impossible (bad input: exit 2, not 3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadEntry:
+    """An index entry that cannot be read; the others still can (``.hts`` only)."""
+
+    key: int
+    reason: str
+
+
+def _texel_bytes(fmt: int) -> int:
+    return 4 if fmt & ~GL_TEXFMT_GZ == GL_RGBA8 else 2
+
+
+def _inflate(data: bytes, name: str, expected: int) -> bytes:
+    """``data`` inflated, refused as soon as it passes ``expected`` bytes."""
     try:
         if data[:4] == _ZSTD_MAGIC:
             import zstandard
 
-            return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_RECORD_BYTES)
-        d = zlib.decompressobj()
-        out = d.decompress(data, MAX_RECORD_BYTES)
-        if d.unconsumed_tail:
-            raise PackError(name, "a record inflates past the largest texture GLideN64 loads")
-        return out
+            out = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read(expected + 1)
+        else:
+            d = zlib.decompressobj()
+            out = d.decompress(data, expected + 1)
     except (zlib.error, ValueError) as e:
-        raise PackError(name, f"a record does not decompress ({e})") from e
+        raise CacheError(name, f"a record does not decompress ({e})") from e
     except Exception as e:  # zstandard.ZstdError
         if type(e).__name__ == "ZstdError":
-            raise PackError(name, f"a record does not decompress ({e})") from e
+            raise CacheError(name, f"a record does not decompress ({e})") from e
         raise
+    if len(out) > expected:
+        raise CacheError(name, f"a record inflates past the {expected} bytes its size declares")
+    return out
 
 
 def _pixels(rec: tuple, raw: bytes, name: str) -> np.ndarray:
     w, h, fmt, _tf, pixel_type, _hires, _fs, _size = rec
     base = fmt & ~GL_TEXFMT_GZ
-    if w < 1 or h < 1 or w > MAX_SIDE or h > MAX_SIDE:
-        raise PackError(name, f"a record claims {w}x{h}")
     if base == GL_RGBA8:
         if len(raw) != w * h * 4:
-            raise PackError(name, f"a {w}x{h} RGBA8 record holds {len(raw)} bytes")
+            raise CacheError(name, f"a {w}x{h} RGBA8 record holds {len(raw)} bytes")
         return np.frombuffer(raw, np.uint8).reshape(h, w, 4).copy()
     if len(raw) != w * h * 2:
-        raise PackError(name, f"a {w}x{h} 16-bit record holds {len(raw)} bytes")
+        raise CacheError(name, f"a {w}x{h} 16-bit record holds {len(raw)} bytes")
     v = np.frombuffer(raw, "<u2").reshape(h, w).astype(np.uint32)
     out = np.empty((h, w, 4), np.uint8)
     if base == GL_RGBA4:  # GL_UNSIGNED_SHORT_4_4_4_4: R in the top bits
@@ -286,96 +309,169 @@ def _pixels(rec: tuple, raw: bytes, name: str) -> np.ndarray:
             c = (v >> shift) & 31
             out[..., i] = (c << 3) | (c >> 2)
         out[..., 3] = (v & 1) * 255
-    elif base == GL_RGB8:  # 5_6_5
+    else:  # GL_RGB8 as GLideN64 stores it: 5_6_5
         r, g, b = (v >> 11) & 31, (v >> 5) & 63, v & 31
         out[..., 0], out[..., 1], out[..., 2] = (r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2)
         out[..., 3] = 255
-    else:
-        raise PackError(name, f"record format 0x{base:04X} is not one GLideN64 writes")
     return out
 
 
-def _parse_record(buf: memoryview, pos: int, name: str) -> tuple[tuple, bytes, int]:
-    if pos + _RECORD.size > len(buf):
-        raise PackError(name, "ends inside a record")
-    rec = _RECORD.unpack_from(buf, pos)
-    size = rec[7]
-    start = pos + _RECORD.size
-    if size > MAX_RECORD_BYTES or start + size > len(buf):
-        raise PackError(name, f"a record claims {size} bytes past the end of the file")
-    data = bytes(buf[start : start + size])
-    if rec[2] & GL_TEXFMT_GZ:
-        data = _inflate(data, name)
-    return rec, data, start + size
+def _record_head(head: bytes, name: str, left: int) -> tuple:
+    """A record header, checked before its payload is read: sizes, format, room in the file."""
+    if len(head) < _RECORD.size:
+        raise CacheError(name, "ends inside a record")
+    rec = _RECORD.unpack(head)
+    w, h, fmt, size = rec[0], rec[1], rec[2], rec[7]
+    if w < 1 or h < 1 or w > MAX_SIDE or h > MAX_SIDE:
+        raise CacheError(name, f"a record claims {w}x{h}")
+    if fmt & ~GL_TEXFMT_GZ not in (GL_RGBA8, GL_RGBA4, GL_RGB5_A1, GL_RGB8):
+        raise CacheError(name, f"record format 0x{fmt & ~GL_TEXFMT_GZ:04X} is not one GLideN64 writes")
+    if size > MAX_RECORD_BYTES or size > left:
+        raise CacheError(name, f"a record claims {size} bytes past the end of the file")
+    if not fmt & GL_TEXFMT_GZ and size != w * h * _texel_bytes(fmt):
+        raise CacheError(name, f"a {w}x{h} record holds {size} bytes")
+    return rec
+
+
+def _decode(rec: tuple, data: bytes, name: str) -> np.ndarray:
+    expected = rec[0] * rec[1] * _texel_bytes(rec[2])
+    raw = _inflate(data, name, expected) if rec[2] & GL_TEXFMT_GZ else data
+    return _pixels(rec, raw, name)
+
+
+class CacheReader:
+    """A ``.hts`` or ``.htc`` of version 0x08000000, opened for streaming.
+
+    ``config`` and ``kind`` are known once it is open; :meth:`entries` yields each entry
+    (:class:`CacheEntry`, or :class:`BadEntry` for a ``.hts`` index entry that cannot be
+    read) with one record in memory at a time. Stream damage in a ``.htc`` ends the stream
+    with :class:`CacheError` after the entries before it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        try:
+            self._f = open(self.path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+            self._size = os.fstat(self._f.fileno()).st_size
+            magic = self._f.read(4)
+        except OSError as e:
+            raise CacheError(self.name, f"cannot read ({e.strerror or e})") from e
+        self._f.seek(0)
+        self.kind = "htc" if self.path.suffix.lower() == ".htc" or magic[:2] == b"\x1f\x8b" or magic == _ZSTD_MAGIC else "hts"
+        try:
+            self.config = self._open_hts() if self.kind == "hts" else self._open_htc(magic)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> CacheReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._f.close()
+
+    # .hts: header, records, then an index of (key, format/size << 48 | offset) at the end
+    def _open_hts(self) -> int:
+        head = self._f.read(_HEADER.size + 4)
+        if len(head) < _HEADER.size + 4:
+            raise CacheError(self.name, "too short for a GLideN64 .hts")
+        version, config, pos = _HEADER.unpack_from(head, 0)
+        self._check_version(version)
+        if config == -1 or pos <= 16 or pos + 4 > self._size:
+            raise CacheError(self.name, "unfinished or damaged .hts (GLideN64 rejects it too)")
+        self._f.seek(pos)
+        (count,) = struct.unpack("<i", self._f.read(4))
+        if count <= 0 or pos + 4 + 16 * count > self._size:
+            raise CacheError(self.name, f"index of {count} entries does not fit the file")
+        self._index_at, self._count = pos + 4, count
+        return config
+
+    def _hts_entries(self) -> Iterator[CacheEntry | BadEntry]:
+        last: tuple[int, CacheEntry | None] = (-1, None)
+        for i in range(self._count):
+            self._f.seek(self._index_at + 16 * i)
+            key, value = struct.unpack("<Qq", self._f.read(16))
+            off = value & ((1 << 48) - 1)
+            try:
+                if off == last[0] and last[1] is not None:
+                    e = last[1]  # entries sharing one record: decoded once
+                else:
+                    e = self._hts_record(off)
+                    last = (off, e)
+                if e.fmt | e.siz << 8 != (value >> 48) & 0xFFFF:
+                    raise CacheError(self.name, "record and index disagree on format/size")
+                yield CacheEntry(key, e.fmt, e.siz, e.rgba)
+            except CacheError as err:
+                yield BadEntry(key, err.reason)
+
+    def _hts_record(self, off: int) -> CacheEntry:
+        if off < _HEADER.size or off + _RECORD.size > self._size:
+            raise CacheError(self.name, f"an index entry points outside the file (offset {off})")
+        self._f.seek(off)
+        rec = _record_head(self._f.read(_RECORD.size), self.name, self._size - off - _RECORD.size)
+        return CacheEntry(0, rec[6] & 0xFF, rec[6] >> 8, _decode(rec, self._f.read(rec[7]), self.name))
+
+    # .htc: a (gzip or zstd) stream of header, then (key, record) after (key, record)
+    def _open_htc(self, magic: bytes) -> int:
+        if magic[:2] == b"\x1f\x8b":
+            self._stream = gzip.GzipFile(fileobj=self._f)
+        elif magic == _ZSTD_MAGIC:
+            import zstandard
+
+            self._stream = zstandard.ZstdDecompressor().stream_reader(self._f)
+        else:
+            self._stream = self._f
+        head = self._read_stream(8)
+        if len(head) < 8:
+            raise CacheError(self.name, "too short for a GLideN64 .htc")
+        version, config = struct.unpack("<ii", head)
+        self._check_version(version)
+        return config
+
+    def _read_stream(self, n: int) -> bytes:
+        try:
+            return self._stream.read(n)
+        except (OSError, EOFError, zlib.error) as e:
+            raise CacheError(self.name, f"the .htc stream does not decompress ({e})") from e
+        except Exception as e:
+            if type(e).__name__ == "ZstdError":
+                raise CacheError(self.name, f"the .htc stream does not decompress ({e})") from e
+            raise
+
+    def _htc_entries(self) -> Iterator[CacheEntry | BadEntry]:
+        while True:
+            head = self._read_stream(8 + _RECORD.size)
+            if len(head) < 8:
+                return  # the end (a few stray bytes are ignored, as GLideN64 does)
+            (key,) = struct.unpack_from("<Q", head, 0)
+            rec = _record_head(head[8:], self.name, MAX_RECORD_BYTES)
+            data = self._read_stream(rec[7])
+            if len(data) < rec[7]:
+                raise CacheError(self.name, "ends inside a record")
+            yield CacheEntry(key, rec[6] & 0xFF, rec[6] >> 8, _decode(rec, data, self.name))
+
+    def entries(self) -> Iterator[CacheEntry | BadEntry]:
+        return self._hts_entries() if self.kind == "hts" else self._htc_entries()
+
+    def _check_version(self, version: int) -> None:
+        if version != VERSION:
+            raise CacheError(self.name, f"not a GLideN64 cache of format 0x{VERSION:08X} (found 0x{version & 0xFFFFFFFF:08X})")
 
 
 def read_cache(path: Path) -> tuple[int, str, list[CacheEntry]]:
-    """Read a ``.hts`` or ``.htc`` of version 0x08000000: (config, kind, entries).
-
-    Every size is checked against the file before anything is allocated.
-    """
-    path = Path(path)
-    name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise PackError(name, f"cannot read ({e.strerror or e})") from e
-    if path.suffix.lower() == ".htc" or data[:2] == b"\x1f\x8b" or data[:4] == _ZSTD_MAGIC:
-        return _read_htc(data, name)
-    return _read_hts(data, name)
-
-
-def _read_hts(data: bytes, name: str) -> tuple[int, str, list[CacheEntry]]:
-    if len(data) < _HEADER.size + 4:
-        raise PackError(name, "too short for a GLideN64 .hts")
-    version, config, pos = _HEADER.unpack_from(data, 0)
-    if version != VERSION:
-        raise PackError(name, f"not a GLideN64 cache of format 0x{VERSION:08X} (found 0x{version & 0xFFFFFFFF:08X})")
-    if config == -1 or pos <= 16 or pos + 4 > len(data):
-        raise PackError(name, "unfinished or damaged .hts (GLideN64 rejects it too)")
-    (count,) = struct.unpack_from("<i", data, pos)
-    if count <= 0 or pos + 4 + 16 * count > len(data):
-        raise PackError(name, f"index of {count} entries does not fit the file")
-    buf = memoryview(data)
-    entries = []
-    for i in range(count):
-        key, value = struct.unpack_from("<Qq", data, pos + 4 + 16 * i)
-        off = value & ((1 << 48) - 1)
-        rec, raw, _ = _parse_record(buf, off, name)
-        if rec[6] != (value >> 48) & 0xFFFF:
-            raise PackError(name, "record and index disagree on format/size")
-        entries.append(CacheEntry(key, rec[6] & 0xFF, rec[6] >> 8, _pixels(rec, raw, name)))
-    return config, "hts", entries
-
-
-def _read_htc(data: bytes, name: str) -> tuple[int, str, list[CacheEntry]]:
-    try:
-        if data[:2] == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
-        elif data[:4] == _ZSTD_MAGIC:
-            import zstandard
-
-            stream = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
-        else:
-            stream = data
-    except (OSError, EOFError) as e:
-        raise PackError(name, f"the .htc stream does not decompress ({e})") from e
-    except Exception as e:
-        if type(e).__name__ == "ZstdError":
-            raise PackError(name, f"the .htc stream does not decompress ({e})") from e
-        raise
-    if len(stream) < 8:
-        raise PackError(name, "too short for a GLideN64 .htc")
-    version, config = struct.unpack_from("<ii", stream, 0)
-    if version != VERSION:
-        raise PackError(name, f"not a GLideN64 cache of format 0x{VERSION:08X} (found 0x{version & 0xFFFFFFFF:08X})")
-    buf = memoryview(stream)
-    pos, entries = 8, []
-    while pos + 8 <= len(stream):
-        (key,) = struct.unpack_from("<Q", stream, pos)
-        rec, raw, pos = _parse_record(buf, pos + 8, name)
-        entries.append(CacheEntry(key, rec[6] & 0xFF, rec[6] >> 8, _pixels(rec, raw, name)))
-    return config, "htc", entries
+    """The whole cache at once: (config, kind, entries); the first bad entry is an error.
+    For caches of known origin (tests, texpack's own); :class:`CacheReader` streams."""
+    with CacheReader(path) as r:
+        entries = []
+        for e in r.entries():
+            if isinstance(e, BadEntry):
+                raise CacheError(r.name, e.reason)
+            entries.append(e)
+        return r.config, r.kind, entries
 
 
 def entry_name(ident: str, e: CacheEntry) -> str:

@@ -22,7 +22,7 @@ from texpack.train import checkpoint
 from texpack.train.config import VAL_FRACTION, Progress, TrainConfig
 from texpack.train.data import PairSampler, find_images, load_bank, split_val, validation_pairs
 from texpack.train.discriminator import MIN_SIDE
-from texpack.train.generator import load_generator, new_generator
+from texpack.train.generator import export_state, load_generator, new_generator, training_form
 from texpack.train.loop import Nets, Trainer, ema_copy, seed_everything
 from texpack.train.metrics import psnr, sharpness, summarise
 
@@ -123,7 +123,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
         init = {"file": Path(cfg.init).name, "sha256": _sha(cfg.init)}
     else:
         g, arch, init = new_generator(cfg.arch, cfg.scale), cfg.arch, {"file": None}
-    g = g.float().to(device).train()
+    g = training_form(g).float().to(device, memory_format=torch.channels_last).train()
     nets = Nets(g, ema_copy(g))
     trainer = Trainer(cfg, nets, sampler, val_pairs, device, precision, report)
     if cfg.resume:
@@ -146,7 +146,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
         extra = {"detail_model": cfg.name + "-sharp"} if stage == "psnr" and cfg.gan_steps else {}
         if stage == "gan":
             extra = {"detail_of": cfg.name}
-        result[stage] = write_model(cfg.out, name, nets.ema.state_dict(), _card(cfg, stage, trainer, info, extra))
+        result[stage] = write_model(cfg.out, name, export_state(nets.ema.state_dict()), _card(cfg, stage, trainer, info, extra))
 
     trainer.run(on_stage_end)
     return result

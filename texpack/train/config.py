@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ARCHS = ("compact", "rrdb")
+ARCHS = ("compact", "span", "rrdb")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from texpack.errors import TexpackError
-from texpack.train.degrade import Recipe, degrade, pick_recipe
+from texpack.train.degrade import TRAIN_DOWNSCALES, Recipe, degrade, pick_recipe
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tga", ".bmp", ".webp")
 ARCHIVE_EXTS = (".pk3", ".zip")
@@ -220,7 +220,7 @@ class PairSampler:
         raise TrainDataError(f"no training image is at least {hp} px on a side")
 
     def pair(self) -> Pair:
-        return make_pair(self._crop(), self.factor, pick_recipe(self.rng))
+        return make_pair(self._crop(), self.factor, pick_recipe(self.rng, TRAIN_DOWNSCALES))
 
     def batch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 3, h, w) LR, (N, 3, H, W) HR and (N, 1, H, W) weights, float32."""

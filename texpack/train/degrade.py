@@ -4,8 +4,10 @@ A real dump is a small texture stored in one of the console's texture formats; t
 network must learn to undo both the downscale and the format's quantisation. Every step
 follows the format notes in ``docs/formats/n64.md`` and ``docs/formats/ps1.md``:
 
-1. Downscale by the model's factor: box (area) or plain bilinear (no antialiasing, the
-   aliasing a quick downscale leaves), picked per sample.
+1. Downscale by the model's factor: box (area), plain bilinear (no antialiasing, the
+   aliasing a quick downscale leaves) or, in training, antialiased bicubic (what image
+   editors do by default), picked per sample. The evaluation sets keep ``DOWNSCALES``
+   (area and bilinear), so their cases stay the same from run to run.
 2. Quantise to one format, picked per sample:
 
    - N64 ``RGBA16``: 5-5-5-1; each 5-bit channel widened to 8 bits by bit replication,
@@ -55,6 +57,9 @@ FORMATS: dict[str, float] = {
 }
 GREY_FORMATS = ("ia16", "ia8", "ia4", "i8", "i4")
 DOWNSCALES = ("area", "bilinear")
+# Training mixes in the editors' antialiased bicubic too, so the model is not good only
+# for the kernels it is evaluated on (benchmarks/quality.py --kernel measures each).
+TRAIN_DOWNSCALES = ("area", "bilinear", "bicubic")
 _BAYER4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]], np.float32) + 0.5) / 16.0 - 0.5
 
 
@@ -67,11 +72,11 @@ class Recipe:
     dither: bool = False
 
 
-def pick_recipe(rng: np.random.Generator) -> Recipe:
+def pick_recipe(rng: np.random.Generator, downscales: tuple[str, ...] = DOWNSCALES) -> Recipe:
     names = list(FORMATS)
     p = np.array([FORMATS[n] for n in names], np.float64)
     fmt = names[int(rng.choice(len(names), p=p / p.sum()))]
-    return Recipe(fmt, DOWNSCALES[int(rng.integers(len(DOWNSCALES)))], bool(rng.random() < 0.35))
+    return Recipe(fmt, downscales[int(rng.integers(len(downscales)))], bool(rng.random() < 0.35))
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
@@ -96,6 +101,12 @@ def downscale(img: np.ndarray, factor: int, method: str) -> np.ndarray:
         c = img[lo::factor, hi::factor]
         d = img[hi::factor, lo::factor]
         return (a + b + c + d) * 0.25
+    if method == "bicubic":
+        # PIL's bicubic widens its kernel by the factor when reducing (antialiased), as
+        # image editors do; one float32 channel at a time keeps full precision.
+        chans = [img] if img.ndim == 2 else [img[..., c] for c in range(img.shape[2])]
+        out = [np.asarray(Image.fromarray(np.ascontiguousarray(c, np.float32), "F").resize((w // factor, h // factor), Image.Resampling.BICUBIC)) for c in chans]
+        return np.clip(out[0] if img.ndim == 2 else np.stack(out, axis=2), 0.0, 1.0).astype(np.float32)
     raise ValueError(f"unknown downscale {method!r}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from texpack.errors import ModelError
@@ -15,8 +16,12 @@ from texpack.train.config import ARCHS
 
 
 def new_generator(arch: str, scale: int) -> nn.Module:
-    """A freshly initialised generator: ``compact`` (SRVGGNetCompact, 64 features, 16 convs)
-    or ``rrdb`` (ESRGAN's RRDBNet, 23 blocks)."""
+    """A freshly initialised generator: ``compact`` (SRVGGNetCompact, 64 features, 16 convs),
+    ``span`` (SPAN, 48 features, 6 blocks) or ``rrdb`` (ESRGAN's RRDBNet, 23 blocks)."""
+    if arch == "span":
+        from spandrel.architectures.SPAN import SPAN
+
+        return SPAN(num_in_ch=3, num_out_ch=3, feature_channels=48, upscale=scale)
     if arch == "compact":
         from spandrel.architectures.Compact import Compact
 
@@ -36,3 +41,21 @@ def load_generator(path: Path) -> tuple[nn.Module, str, int]:
 
     desc = load_descriptor(Path(path))
     return desc.model, str(desc.architecture.id), int(desc.scale)
+
+
+def training_form(g: nn.Module) -> nn.Module:
+    """The module to train: SPAN with its re-parameterised convolutions fused (about a
+    fifth of the branch form's work per step, the same function; see
+    :mod:`texpack.models.span_reparam`), any other architecture as it is."""
+    if type(g).__name__ == "SPAN":
+        from texpack.models.span_reparam import to_fused
+
+        return to_fused(g)
+    return g
+
+
+def export_state(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A trained module's state dict in the layout spandrel loads (fused SPAN re-expanded)."""
+    from texpack.models.span_reparam import expand, is_fused
+
+    return expand(sd) if is_fused(sd) else sd

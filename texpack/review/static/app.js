@@ -6,13 +6,32 @@ const $ = (id) => document.getElementById(id);
 const state = { rows: [], selected: new Set(), anchor: null, open: null, cols: 1, cell: 112, rowH: 134 };
 window.__texpack = { start: performance.now(), firstGridPaint: null, renders: 0 };
 
+// Every piece of text from the server (names, statuses, rules, reasons: they come from
+// dumps, packs and profiles that may be someone else's) reaches the page as a text node or
+// an attribute value through el(); nothing is parsed as HTML.
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "style") Object.assign(node.style, v);
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+// Status words become CSS classes only when they are plain words.
+const cssWord = (s) => (/^[a-z][a-z -]*$/.test(s) ? s.replace(/ /g, "-") : "other");
+
+// GET requests carry no token in their address: fetch sends it as a header, and images and
+// the event stream are authorised by the HttpOnly cookie the page was served with.
 function api(path, params = {}) {
-  const q = new URLSearchParams({ ...params, t: TOKEN });
-  return `${path}?${q}`;
+  return `${path}?${new URLSearchParams(params)}`;
 }
 
 async function getJSON(path, params) {
-  const r = await fetch(api(path, params));
+  const r = await fetch(api(path, params), { headers: { "X-Texpack-Token": TOKEN } });
   if (!r.ok) throw new Error(await r.text());
   return r.json();
 }
@@ -33,12 +52,8 @@ function filters() {
 
 function fillSelect(sel, values, label) {
   const keep = sel.value;
-  sel.innerHTML = `<option value="">${label}</option>` + values.map((v) => `<option>${escapeHTML(v)}</option>`).join("");
+  sel.replaceChildren(el("option", { value: "" }, label), ...values.map((v) => el("option", { value: v }, v)));
   sel.value = values.includes(keep) ? keep : "";
-}
-
-function escapeHTML(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
 let loading = 0;
@@ -68,7 +83,7 @@ function render() {
   const wrap = $("gridwrap"), grid = $("grid");
   const first = Math.max(0, Math.floor(wrap.scrollTop / state.rowH) - 2);
   const last = Math.min(Math.ceil(state.rows.length / state.cols), Math.ceil((wrap.scrollTop + wrap.clientHeight) / state.rowH) + 2);
-  const html = [];
+  const cellsNow = [];
   for (let line = first; line < last; line++) {
     for (let c = 0; c < state.cols; c++) {
       const i = line * state.cols + c;
@@ -76,13 +91,15 @@ function render() {
       if (!r) break;
       const [id, name, status, group, w, h, changed, hasOut] = r;
       const which = hasOut && !["not built", "skipped", "failed"].includes(status) ? "out" : "dump";
-      html.push(`<div class="cell${state.selected.has(id) ? " sel" : ""}" data-id="${id}" data-i="${i}" style="left:${c * (state.cell + 8)}px;top:${line * state.rowH}px" title="${escapeHTML(name)}">
-        <div class="img"><img loading="lazy" alt="" src="${api("/api/thumb", { id, which, size: 96 })}"></div>
-        <span class="badge ${status}">${status} · ${group} ${w}×${h}</span>${changed ? '<span class="dot" title="changed since last look"></span>' : ""}
-        <div class="label">${escapeHTML(name)}</div></div>`);
+      cellsNow.push(el("div", { class: `cell${state.selected.has(id) ? " sel" : ""}`, dataset: { id, i }, title: name,
+        style: { left: `${c * (state.cell + 8)}px`, top: `${line * state.rowH}px` } },
+        el("div", { class: "img" }, el("img", { loading: "lazy", alt: "", src: api("/api/thumb", { id, which, size: 96 }) })),
+        el("span", { class: `badge ${cssWord(status)}` }, `${status} · ${group} ${w}×${h}`),
+        changed ? el("span", { class: "dot", title: "changed since last look" }) : null,
+        el("div", { class: "label" }, name)));
     }
   }
-  grid.innerHTML = html.join("");
+  grid.replaceChildren(...cellsNow);
   window.__texpack.renders++;
   if (window.__texpack.firstGridPaint === null && state.rows.length) {
     requestAnimationFrame(() => { window.__texpack.firstGridPaint = performance.now() - window.__texpack.start; });
@@ -110,12 +127,13 @@ async function openTexture(id) {
   state.open = r;
   $("detail").hidden = false;
   $("d-name").textContent = r.name;
-  const rows = Object.entries(r.settings).map(([k, v]) => `<tr><td>${k}</td><td>${escapeHTML(v)} <span style="color:var(--dim)">(${escapeHTML(r.sources[k] || "profile")})</span></td></tr>`);
-  rows.unshift(`<tr><td>status</td><td>${escapeHTML(r.status)}${r.reason ? " — " + escapeHTML(r.reason) : ""}</td></tr>`);
-  rows.push(`<tr><td>rules</td><td>${escapeHTML(r.rules.join(", ") || "none")}</td></tr>`);
-  $("d-settings").innerHTML = rows.join("");
-  $("d-fields").innerHTML = Object.entries(r.fields).map(([k, v]) => `<tr><td>${escapeHTML(k)}</td><td>${escapeHTML(v)}</td></tr>`).join("")
-    + `<tr><td>dump</td><td>${escapeHTML(r.dump)}</td></tr><tr><td>pack file</td><td>${escapeHTML(r.output || "-")}</td></tr>`;
+  const dim = (text) => el("span", { class: "dim" }, ` (${text})`);
+  const rows = Object.entries(r.settings).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, String(v), dim(r.sources[k] || "profile"))));
+  rows.unshift(el("tr", {}, el("td", {}, "status"), el("td", {}, r.status + (r.reason ? ` — ${r.reason}` : ""))));
+  rows.push(el("tr", {}, el("td", {}, "rules"), el("td", {}, r.rules.join(", ") || "none")));
+  $("d-settings").replaceChildren(...rows);
+  $("d-fields").replaceChildren(...Object.entries(r.fields).map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, String(v)))),
+    el("tr", {}, el("td", {}, "dump"), el("td", {}, r.dump)), el("tr", {}, el("td", {}, "pack file"), el("td", {}, r.output || "-")));
   showImages();
 }
 
@@ -134,16 +152,19 @@ function showImages() {
   const room = view === "side" ? 210 : view === "tile" ? 140 : 440;
   const fit = Math.min(1, room / Math.max(1, r.width * scale), room / Math.max(1, r.height * scale));
   const dw = Math.round(r.width * scale * fit * zoom), dh = Math.round(r.height * scale * fit * zoom);
+  const img = (attrs) => el("img", { width: dw, height: dh, ...attrs });
   if (view === "side" || !out) {
-    box.innerHTML = `<figure><img id="d-dump" src="${dump}" width="${dw}" height="${dh}"><figcaption>dump ${r.width}×${r.height}</figcaption></figure>`
-      + (out ? `<figure><img id="d-out" src="${out}" width="${dw}" height="${dh}"><figcaption>pack ×${scale}</figcaption></figure>` : "");
+    box.replaceChildren(el("figure", {}, img({ id: "d-dump", src: dump }), el("figcaption", {}, `dump ${r.width}×${r.height}`)),
+      out ? el("figure", {}, img({ id: "d-out", src: out }), el("figcaption", {}, `pack ×${scale}`)) : "");
   } else if (view === "slider") {
-    box.innerHTML = `<div class="slider" style="width:${dw}px;height:${dh}px"><img src="${out}" width="${dw}" height="${dh}">
-      <div class="over" id="d-over" style="width:${dw / 2}px;height:${dh}px"><img src="${dump}" width="${dw}" height="${dh}"></div></div>
-      <input type="range" id="d-cut" min="0" max="100" value="50" style="width:${dw}px" aria-label="dump | pack">`;
-    $("d-cut").oninput = (e) => { $("d-over").style.width = `${dw * e.target.value / 100}px`; };
+    const over = el("div", { class: "over", id: "d-over", style: { width: `${dw / 2}px`, height: `${dh}px` } }, img({ src: dump }));
+    const cut = el("input", { type: "range", id: "d-cut", min: 0, max: 100, value: 50, "aria-label": "dump | pack", style: { width: `${dw}px` } });
+    cut.oninput = (e) => { over.style.width = `${dw * e.target.value / 100}px`; };
+    box.replaceChildren(el("div", { class: "slider", style: { width: `${dw}px`, height: `${dh}px` } }, img({ src: out }), over), cut);
   } else {
-    box.innerHTML = `<div class="tiled" id="d-tiled" style="width:${dw * 3}px;height:${dh * 3}px;background-image:url('${out}');background-size:${dw}px ${dh}px"></div>`;
+    // CSS.escape keeps the address one url() token whatever it holds.
+    box.replaceChildren(el("div", { class: "tiled", id: "d-tiled", style: { width: `${dw * 3}px`, height: `${dh * 3}px`,
+      backgroundImage: `url("${CSS.escape(out)}")`, backgroundSize: `${dw}px ${dh}px` } }));
   }
 }
 
@@ -189,7 +210,7 @@ async function undo() {
 }
 
 function listen() {
-  const es = new EventSource(api("/api/events"));
+  const es = new EventSource("/api/events");
   es.onmessage = (ev) => {
     const e = JSON.parse(ev.data);
     if (e.type === "progress") {

@@ -1,0 +1,89 @@
+"""A pack folder from elsewhere: links planted where texpack keeps its own files, and a pack
+another texpack built, installed into the folder a build or watch writes to."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from texpack.imageio import encode_png, load_rgba
+
+from ..conftest import EXAMPLES
+from .run import texpack as run
+
+
+def texpack(*args):
+    return run(*args, cap=None)  # builds load PyTorch: no address-space cap
+
+GL = EXAMPLES / "gliden64"
+
+
+@pytest.mark.parametrize("planted", ["lock", "state.sqlite", "state.sqlite-wal", "pack-id"])
+def test_a_link_planted_in_the_state_folder_is_an_error_and_never_followed(tmp_path, planted):
+    victim = tmp_path / "my-notes.txt"
+    victim.write_text("precious notes")
+    state = tmp_path / "pack" / ".texpack"
+    state.mkdir(parents=True)
+    (state / planted).symlink_to(victim)
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert victim.read_text() == "precious notes"
+    if planted == "pack-id":  # read through nothing, replaced by rename: the build goes on
+        assert r.code == 0 and not (state / planted).is_symlink()
+    else:
+        assert r.code == 3 and not r.traceback and "symbolic link" in r.out + r.err and planted in r.out + r.err
+
+
+def test_a_state_folder_that_is_a_link_is_an_error(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / ".texpack").symlink_to(elsewhere)
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert r.code == 3 and not r.traceback and "symbolic link" in r.out + r.err
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_lock_that_is_a_folder_is_an_error(tmp_path):
+    (tmp_path / "pack" / ".texpack" / "lock").mkdir(parents=True)
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert r.code == 3 and not r.traceback and "lock" in r.out + r.err
+
+
+def pack_files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.png"))}
+
+
+def test_an_installed_pack_from_elsewhere_is_kept_by_a_build_into_the_same_folder(tmp_path):
+    # someone else's pack, built with texpack and installed with texpack install
+    r = texpack("build", GL, "--out", tmp_path / "theirs", "--model", "nearest")
+    assert r.code == 0
+    emu = tmp_path / "emulator"
+    r = texpack("install", tmp_path / "theirs", "--into", emu)
+    assert r.code == 0, r.out + r.err
+    installed = pack_files(emu)
+    assert len(installed) >= 4
+    # the user now builds the same dump straight into the emulator's folder
+    r = texpack("build", GL, "--out", emu, "--model", "bicubic")
+    assert not r.traceback
+    assert pack_files(emu) == installed  # not one installed file replaced
+    assert "kept" in r.out
+
+
+def test_a_file_this_packs_own_killed_run_wrote_is_still_replaced(tmp_path):
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert r.code == 0
+    owner = (tmp_path / "pack" / ".texpack" / "pack-id").read_text()
+    f = next((tmp_path / "pack" / "hires_texture").rglob("*#0#2_all.png"))
+    # as if a run had renamed the file into place and been killed before recording it
+    shutil.copy(tmp_path / "pack" / ".texpack" / "state.sqlite", tmp_path / "before.sqlite")
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "pack" / ".texpack" / "state.sqlite")
+    con.execute("DELETE FROM outputs WHERE rel LIKE ?", ("%" + f.name,))
+    con.commit()
+    con.close()
+    f.write_bytes(encode_png(np.zeros((4, 4, 4), np.uint8), owner=owner))
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert r.code == 0 and load_rgba(f).shape[0] > 4  # rebuilt: it was this pack's own
