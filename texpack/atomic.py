@@ -93,3 +93,35 @@ def remove_temps(folder: Path) -> int:
         except OSError:
             pass
     return n
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's live process, or a platform that cannot tell: leave it
+    return True
+
+
+def remove_dead_temps(folder: Path) -> int:
+    """Delete, in ``folder`` only, temp files of texpack processes that no longer run (a
+    killed install or profile write); returns how many. A temp name carries its writer's
+    pid (:func:`temp_name`), so a live writer's file is never touched, lock or no lock."""
+    n = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith(TMP_PREFIX):
+            continue
+        pid = entry.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        try:
+            if pid.isdigit() and entry.is_file(follow_symlinks=False) and not _pid_alive(int(pid)):
+                os.unlink(entry.path)
+                n += 1
+        except OSError:
+            pass
+    return n

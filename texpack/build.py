@@ -8,7 +8,7 @@ from pathlib import Path
 from texpack.distribute import write_zip
 from texpack.emulators import DumpRoot, find_dump_roots
 from texpack.engine.pool import EnginePool
-from texpack.errors import LayoutError, PackError, ProfileError, StateError, TexpackError, UsageError
+from texpack.errors import LayoutError, PackError, PackStateError, ProfileError, StateError, TexpackError, UsageError
 from texpack.pipeline.execute import BuildAborted
 from texpack.pipeline.ledger import output_rels
 from texpack.progress import NO_PROGRESS, ProgressSink
@@ -53,11 +53,11 @@ def build_root(root: DumpRoot, req: BuildRequest, pool: EnginePool, progress: Pr
         session = open_game(root, req.out, opts, pool)
     except (ProfileError, UsageError, StateError):
         raise
-    except LayoutError as e:
-        report.aborted = str(e)  # this game cannot be built; the others still can
+    except PackStateError as e:
+        report.aborted, report.fatal = str(e), True  # the pack's own state folder: no other game can use it either
         return report
-    except PackError as e:
-        report.aborted, report.fatal = str(e), True  # the pack's own folder or state cannot be used: nor for the next game
+    except (LayoutError, PackError) as e:
+        report.aborted = str(e)  # this game cannot be built; the others still can
         return report
     report.target, report.scale = session.target.id, opts.scale or session.profile.base.scale
     with session:

@@ -71,5 +71,9 @@ class PackError(FileError):
     """Writing the pack failed (disk full, read-only, a path outside the pack)."""
 
 
+class PackStateError(PackError):
+    """The pack's own state folder (``.texpack/``) cannot be used: no game of the pack can be built."""
+
+
 class StateError(TexpackError):
     """The build state cannot be used (corrupt, unreadable, locked by another run)."""

@@ -10,19 +10,30 @@ reported, not half-written.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from texpack.atomic import write_atomic
+from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import PackError, UsageError
 from texpack.targets.duckstation_config import update_config
 
 ROOTS = ("hires_texture", "textures")
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+# Device names Windows reserves in any folder, with any extension: COM/LPT take 0-9 and the
+# superscript digits too, and the console's CONIN$/CONOUT$ (Microsoft's "Naming Files,
+# Paths, and Namespaces").
+_PORT_DIGITS = "0123456789\u00b9\u00b2\u00b3"
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"{p}{d}" for p in ("COM", "LPT") for d in _PORT_DIGITS)}
 MAX_MEMBER_BYTES = 256 << 20
+# What reading one zip member can raise when the archive is damaged or hostile: a bad CRC
+# or header (BadZipFile), encryption (RuntimeError), an unknown compression method
+# (NotImplementedError), corrupt compressed data (zlib.error and friends, all OSError or
+# EOFError/ValueError here).
+_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError, zlib.error)
 
 
 @dataclass(slots=True)
@@ -39,7 +50,7 @@ class InstallReport:
 def windows_problem(rel: str) -> str | None:
     """Why ``rel`` cannot be a file name on Windows, or None."""
     for part in PurePosixPath(rel).parts:
-        stem = part.split(".")[0].upper()
+        stem = part.split(".")[0].rstrip(" ").upper()
         if stem in WINDOWS_RESERVED:
             return f"{part!r} is a reserved device name on Windows"
         if part.endswith((" ", ".")) or any(c in part for c in '<>:"|?*\\') or any(ord(c) < 32 for c in part):
@@ -52,7 +63,10 @@ class _Source:
 
     def __init__(self, pack: Path) -> None:
         self.pack = Path(pack)
-        self.zip = zipfile.ZipFile(self.pack) if self.pack.is_file() else None
+        try:
+            self.zip = zipfile.ZipFile(self.pack) if self.pack.is_file() else None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+            raise UsageError(f"{pack}: not a zip archive ({e})") from e
 
     def files(self) -> list[tuple[str, object]]:
         out = []
@@ -79,8 +93,12 @@ class _Source:
         return out
 
     def read(self, handle) -> bytes:
+        """The member's bytes (at most its declared size, which is bounded), or PackError naming it."""
         if isinstance(handle, zipfile.ZipInfo):
-            return self.zip.read(handle)  # type: ignore[union-attr]
+            try:
+                return self.zip.read(handle)  # type: ignore[union-attr]
+            except _MEMBER_ERRORS as e:
+                raise PackError(handle.filename, f"cannot be read from the archive ({type(e).__name__}: {str(e)[:120]})") from e
         return Path(handle).read_bytes()
 
     def close(self) -> None:
@@ -95,13 +113,40 @@ def _safe_rel(rel: str) -> str | None:
     return None
 
 
-def _existing_case_insensitive(path: Path) -> Path | None:
-    """A file in ``path``'s folder whose name equals ``path``'s ignoring case (one file on Windows)."""
-    folder = path.parent
-    if not folder.is_dir():
+class CaseIndex:
+    """Names already in each folder under the load folder, by their lower case: two names that
+    differ only in case are one file or folder on Windows. Each folder is listed once, so an
+    install is linear in its files; names this install adds are remembered too."""
+
+    def __init__(self, into: Path) -> None:
+        self.into = into
+        self._folders: dict[Path, dict[str, str]] = {}
+
+    def _names(self, folder: Path) -> dict[str, str]:
+        names = self._folders.get(folder)
+        if names is None:
+            try:
+                names = {n.lower(): n for n in os.listdir(folder)}
+            except OSError:
+                names = {}
+            self._folders[folder] = names
+        return names
+
+    def twin(self, rel: str) -> str | None:
+        """The first part of ``rel`` whose folder holds the same name in another case, as "there/that"."""
+        folder = self.into
+        for part in PurePosixPath(rel).parts:
+            have = self._names(folder).get(part.lower())
+            if have is not None and have != part:
+                return (folder / have).relative_to(self.into).as_posix()
+            folder = folder / part
         return None
-    low = path.name.lower()
-    return next((p for p in folder.iterdir() if p.name.lower() == low), None)
+
+    def add(self, rel: str) -> None:
+        folder = self.into
+        for part in PurePosixPath(rel).parts:
+            self._names(folder).setdefault(part.lower(), part)
+            folder = folder / part
 
 
 def pack_family(pack: Path) -> str:
@@ -144,6 +189,8 @@ def install(pack: Path, into: Path, overwrite: bool = False) -> InstallReport:
     src = _Source(pack)
     rep = InstallReport(into)
     configs: list[tuple[str, bytes]] = []
+    case = CaseIndex(into)
+    cleaned: set[Path] = set()
     try:
         files = src.files()
         if not files:
@@ -153,12 +200,19 @@ def install(pack: Path, into: Path, overwrite: bool = False) -> InstallReport:
             if why:
                 rep.failed.append((rel, why))
                 continue
-            if rel.startswith("textures/") and rel.endswith("/config.yaml") and rel.count("/") == 2:
-                configs.append((rel, src.read(handle)))
+            folder = (into / rel).parent
+            if folder not in cleaned:  # temp files a killed install left behind
+                cleaned.add(folder)
+                remove_dead_temps(folder)
+            try:
+                data = src.read(handle)
+            except PackError as e:
+                rep.failed.append((rel, e.reason))
                 continue
-            _install_file(rep, into, rel, src.read(handle), overwrite)
-    except zipfile.BadZipFile as e:
-        raise UsageError(f"{pack}: not a zip archive ({e})") from e
+            if rel.startswith("textures/") and rel.endswith("/config.yaml") and rel.count("/") == 2:
+                configs.append((rel, data))
+                continue
+            _install_file(rep, into, rel, data, overwrite, case)
     finally:
         src.close()
     for rel, data in configs:
@@ -166,13 +220,15 @@ def install(pack: Path, into: Path, overwrite: bool = False) -> InstallReport:
     return rep
 
 
-def _install_file(rep: InstallReport, into: Path, rel: str, data: bytes, overwrite: bool) -> None:
+def _install_file(rep: InstallReport, into: Path, rel: str, data: bytes, overwrite: bool, case: CaseIndex) -> None:
     dest = into / rel
-    twin = _existing_case_insensitive(dest)
-    if twin is not None and twin.name != dest.name:
-        rep.kept.append((rel, f"{twin.name} is there: the same file on Windows, where names ignore case"))
+    twin = case.twin(rel)
+    if twin is not None:
+        rep.kept.append((rel, f"{twin} is there: the same name on Windows, where names ignore case"))
         return
-    if dest.exists():
+    case.add(rel)
+    existed = dest.exists() or dest.is_symlink()
+    if existed:
         if dest.is_symlink() or not stat.S_ISREG(os.lstat(dest).st_mode):
             rep.kept.append((rel, "something that is not a plain file is there"))
             return
@@ -183,7 +239,7 @@ def _install_file(rep: InstallReport, into: Path, rel: str, data: bytes, overwri
             rep.kept.append((rel, "a different file is there (yours?); kept (install with --overwrite to replace it)"))
             return
     if _write(rep, dest, rel, data):
-        (rep.replaced if twin is not None else rep.added).append(rel)
+        (rep.replaced if existed else rep.added).append(rel)
 
 
 def _write(rep: InstallReport, dest: Path, rel: str, data: bytes) -> bool:
@@ -191,7 +247,10 @@ def _write(rep: InstallReport, dest: Path, rel: str, data: bytes) -> bool:
         write_atomic(dest, data)
         return True
     except PackError as e:
-        locked = "denied" in e.reason.lower() or "busy" in e.reason.lower() or "used by another" in e.reason.lower()
+        # by error number, never the OS's (translated) message: sharing/lock violation on
+        # Windows (winerror 32, 33), a busy or access-denied file elsewhere
+        cause = e.__cause__
+        locked = isinstance(cause, OSError) and (getattr(cause, "winerror", None) in (32, 33) or cause.errno in (errno.EACCES, errno.EBUSY, errno.ETXTBSY))
         rep.failed.append((rel, "in use (a running emulator holds it?); close the emulator and install again" if locked else e.reason))
         return False
 
@@ -206,7 +265,10 @@ def _merge_config(rep: InstallReport, into: Path, rel: str, data: bytes) -> None
     except (UnicodeDecodeError, yamlsafe.YamlError) as e:
         rep.failed.append((rel, f"the pack's config.yaml is unreadable ({e})"))
         return
-    aliases = {str(k): str(v) for k, v in (pack_cfg.get("Aliases") or {}).items()} if isinstance(pack_cfg, dict) else {}
+    if not isinstance(pack_cfg, dict) or not isinstance(pack_cfg.get("Aliases") or {}, dict):
+        rep.failed.append((rel, "the pack's config.yaml is not a mapping with an Aliases: mapping"))
+        return
+    aliases = {str(k): str(v) for k, v in (pack_cfg.get("Aliases") or {}).items()}
     if not dest.exists():
         if _write(rep, dest, rel, data):
             rep.added.append(rel)
@@ -214,6 +276,7 @@ def _merge_config(rep: InstallReport, into: Path, rel: str, data: bytes) -> None
     try:
         user = yamlsafe.load(dest.read_text(encoding="utf-8-sig"), str(dest)) or {}
         user_aliases = (user.get("Aliases") or {}) if isinstance(user, dict) else {}
+        user_aliases = user_aliases if isinstance(user_aliases, dict) else {}
         ours = {k: v for k, v in aliases.items() if k not in user_aliases}
         update_config(dest, ours, set(ours))
     except (PackError, yamlsafe.YamlError, OSError, UnicodeDecodeError) as e:

@@ -89,4 +89,6 @@ class Report:
 
 def write_reports(reports: list[Report], path: Path) -> None:
     data = {"reports": [r.to_json() for r in reports]}
-    write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
+    # A name the OS gave with undecodable bytes (surrogate escapes) is written as a JSON
+    # \udcXX escape, so the report stays valid UTF-8 JSON and still names the file.
+    write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace"))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from texpack.atomic import write_atomic
-from texpack.errors import PackError, StateError
+from texpack.errors import PackError, PackStateError, StateError
 from texpack.safefs import open_own, own_dir, read_own_text, refuse_link
 
 STATE_DIR = ".texpack"
@@ -130,6 +130,22 @@ def _sqlite_error(path: Path, e: sqlite3.Error) -> Exception:
     return PackError(str(path), f"cannot update the build state ({msg})")
 
 
+def _bind(value):
+    """A file name as the OS gave it may hold undecodable bytes (surrogate escapes), which
+    sqlite's UTF-8 text cannot: such a name is stored as its raw bytes (the schema has no
+    other blob columns, so :func:`_unbind` knows every blob is a name)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape")
+    return value
+
+
+def _unbind(value):
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
+
 class State:
     """The open state of one pack folder; ``close`` releases it (and the lock when last)."""
 
@@ -148,8 +164,11 @@ class State:
             return st
 
     def __init__(self, out: Path, reset: bool = False) -> None:
-        folder = own_dir(Path(out) / STATE_DIR)
-        self.lock = PackLock(folder)
+        try:
+            folder = own_dir(Path(out) / STATE_DIR)
+            self.lock = PackLock(folder)
+        except PackError as e:
+            raise PackStateError(e.name, e.reason) from e
         self.out = Path(out)
         self.path = folder / "state.sqlite"
         self.users = 0
@@ -176,9 +195,9 @@ class State:
         except OSError as e:
             self.lock.release()
             raise PackError(str(self.path), f"cannot open ({e.strerror or e})") from e
-        except PackError:
+        except PackError as e:
             self.lock.release()
-            raise
+            raise PackStateError(e.name, e.reason) from e
 
     def _migrate(self) -> None:
         cols = [r[1] for r in self.db.execute("PRAGMA table_info(sources)")]
@@ -200,10 +219,10 @@ class State:
     def _run(self, sql: str, args: tuple = (), commit: bool = False) -> list[tuple]:
         with self.mutex:
             try:
-                rows = self.db.execute(sql, args).fetchall()
+                rows = self.db.execute(sql, tuple(_bind(a) for a in args)).fetchall()
                 if commit:
                     self.db.commit()
-                return rows
+                return [tuple(_unbind(v) for v in r) for r in rows]
             except sqlite3.Error as e:
                 raise _sqlite_error(self.path, e) from e
 

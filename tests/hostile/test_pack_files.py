@@ -87,3 +87,37 @@ def test_a_file_this_packs_own_killed_run_wrote_is_still_replaced(tmp_path):
     f.write_bytes(encode_png(np.zeros((4, 4, 4), np.uint8), owner=owner))
     r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
     assert r.code == 0 and load_rgba(f).shape[0] > 4  # rebuilt: it was this pack's own
+
+
+def test_names_that_are_not_utf8_are_carried_as_the_os_gives_them(tmp_path):
+    import json
+    import os
+
+    dump = tmp_path / "dumps"
+    shutil.copytree(GL, dump)
+    gl = dump / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ"
+    first = sorted(gl.iterdir())[0]
+    shutil.copy(first, os.fsdecode(bytes(gl) + b"/notes \xff\xfe.png"))
+    ds = tmp_path / "ds" / "textures" / "SLUS-00001" / "dumps"
+    ds.mkdir(parents=True)
+    src = next((EXAMPLES / "duckstation" / "textures" / "SLUS-99999" / "dumps").glob("texupload-C16-*"))
+    odd = os.fsdecode(bytes(ds) + b"/" + src.stem.encode() + b"\xff.png")
+    shutil.copy(src, odd)
+    r = texpack("build", dump, "--out", tmp_path / "p1", "--model", "nearest")
+    assert r.code == 1 and not r.traceback  # the stray file is named as failed; the rest is built
+    report = json.loads((tmp_path / "p1" / "texpack-report.json").read_bytes().decode("utf-8"))  # valid UTF-8 JSON
+    assert any(o["dump"].endswith("/notes \udcff\udcfe.png") for rep in report["reports"] for o in rep["outcomes"])
+    r = texpack("build", tmp_path / "ds", "--out", tmp_path / "p2", "--model", "nearest")
+    assert r.code == 0 and not r.traceback, r.out + r.err
+    out = tmp_path / "p2" / "textures" / "SLUS-00001" / "replacements" / os.path.basename(odd)
+    assert out.is_file()  # the pack file's name is the dump's, byte for byte
+    r = texpack("build", tmp_path / "ds", "--out", tmp_path / "p2", "--model", "nearest")
+    assert r.code == 0 and "built" not in r.out.split("\n")[0]  # recorded in the state: nothing to redo
+
+
+def test_a_game_folder_that_is_a_link_loop_stops_the_build_with_its_reason(tmp_path):
+    game = tmp_path / "pack" / "hires_texture" / "TEXPACK DEMO"
+    game.parent.mkdir(parents=True)
+    game.symlink_to("TEXPACK DEMO")
+    r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
+    assert r.code == 3 and not r.traceback and "link loop" in r.out + r.err

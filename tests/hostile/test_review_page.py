@@ -139,3 +139,43 @@ def test_mark_seen_never_writes_through_a_planted_link(client):
     seen.symlink_to(victim)
     assert post(c, "/api/seen").status_code == 200
     assert victim.read_text() == "precious" and not seen.is_symlink()
+
+
+@pytest.mark.parametrize("name", ["\ud800", "a\x00b", "x" * 201])
+def test_a_rule_name_that_is_not_text_is_refused_and_the_page_keeps_loading(client, name):
+    svc, c, _ = client
+    before = svc.editor.path.read_text()
+    body = json.dumps({"name": name, "ids": [0], "set": {"seam": "clamp"}})  # \ud800 travels as an escape, valid JSON
+    r = c.post("/api/rules", content=body, headers={"X-Texpack-Token": "secret", "Origin": f"http://127.0.0.1:{PORT}"})
+    assert r.status_code == 400 and "rule name" in r.json()["error"]
+    assert svc.editor.path.read_text() == before
+    assert get(c, "/api/rows").status_code == 200
+
+
+def test_a_profile_holding_a_lone_surrogate_still_loads_in_the_page(client):
+    svc, c, tmp = client
+    # a profile edited elsewhere, whose rule name is a lone surrogate written as a YAML escape
+    svc.editor.path.write_text('extends: defaults/gliden64\nmodel: nearest\nrules:\n  - name: "odd \\udcff name"\n'
+                               '    match: {format: [RGBA16]}\n    seam: wrap\n')
+    svc.refresh()
+    r = get(c, "/api/rows")
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("settings,words", [
+    ({"model": "../../../../etc/passwd"}, "model"), ({"model": "no-such-model"}, "model"), ({"scale": 3}, "power of two"),
+])
+def test_a_rule_a_build_would_refuse_is_not_saved(hostile, settings, words, tmp_path):
+    svc, tmp = hostile
+    if "scale" in settings:  # Rice loads only power-of-two scales
+        from texpack.emulators import find_dump_roots as roots
+
+        rice = tmp / "rice"
+        shutil.copytree(EXAMPLES / "rice", rice)
+        (tmp / "rice.yaml").write_text("extends: defaults/rice\nmodel: nearest\nrules: []\n")
+        svc = ReviewService(roots(rice)[0], tmp / "rice-pack", GameOptions(target="rice"), tmp / "rice.yaml")
+    c = TestClient(make_app(svc, "secret", PORT), base_url=f"http://127.0.0.1:{PORT}")
+    before = svc.editor.path.read_text() if svc.editor.path.is_file() else None
+    r = post(c, "/api/rules", {"name": "try", "ids": [0], "set": settings})
+    assert r.status_code == 400 and words in r.json()["error"], r.json()
+    assert (svc.editor.path.read_text() if svc.editor.path.is_file() else None) == before

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from pathlib import Path
 
 import click
-import yaml
 
 from texpack.cli import fail
 from texpack.errors import TexpackError
 
 # texpack.train.config.ARCHS (importing it would import PyTorch; tests/test_train.py checks they agree)
 ARCH_CHOICES = ("compact", "span", "rrdb")
+
+
+def _rate(ctx, param, value: float) -> float:
+    """A learning rate: finite, above 0 and at most 1 (nan passes click's FloatRange)."""
+    if not math.isfinite(value) or not 0 < value <= 1:
+        raise click.BadParameter(f"{value} is not a learning rate (a number above 0 and at most 1, e.g. 1e-4)")
+    return value
+
+
+def _minutes(ctx, param, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"{value} is not a number of minutes above 0")
+    return value
 
 
 @click.command("train")
@@ -28,16 +41,16 @@ ARCH_CHOICES = ("compact", "span", "rrdb")
 @click.option("--gan-steps", type=click.IntRange(0), default=0, show_default=True, help="Steps of the RaGAN stage after it (0: none).")
 @click.option("--batch", type=click.IntRange(1), default=16, show_default=True, help="Training pairs per step.")
 @click.option("--patch", "lr_patch", type=click.IntRange(8, 256), default=32, show_default=True, help="Low-resolution patch side.")
-@click.option("--lr", type=float, default=2e-4, show_default=True, help="Learning rate of the L1 stage.")
-@click.option("--gan-lr", type=float, default=1e-4, show_default=True, help="Learning rate of the GAN stage.")
+@click.option("--lr", type=float, default=2e-4, show_default=True, callback=_rate, help="Learning rate of the L1 stage.")
+@click.option("--gan-lr", type=float, default=1e-4, show_default=True, callback=_rate, help="Learning rate of the GAN stage.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice; the same seed gives the same model.")
 @click.option("--device", default="auto", show_default=True, help="cuda, mps or cpu (default: the fastest present).")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "fp16", "bf16"]), default="auto", show_default=True, help="bf16 on CPUs with native bf16 and CUDA cards that have it, fp16 on other CUDA cards, else fp32.")
 @click.option("--vgg", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="torchvision vgg19 state dict for the perceptual loss (else edges + feature matching).")
-@click.option("--energy-weight", type=click.FloatRange(0), default=0.0, show_default=True, help="GAN stage: weight of the loss that matches the amount of local detail to the truth's (sharper, less faithful).")
+@click.option("--energy-weight", type=click.FloatRange(0, 1000), default=0.0, show_default=True, help="GAN stage: weight of the loss that matches the amount of local detail to the truth's (sharper, less faithful).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Model folder to write to (default: the user's).")
 @click.option("--work", type=click.Path(file_okay=False, path_type=Path), help="Checkpoint folder (default: OUT/.train).")
-@click.option("--checkpoint-minutes", type=float, default=10.0, show_default=True, help="How often to save a resumable checkpoint.")
+@click.option("--checkpoint-minutes", type=float, default=10.0, show_default=True, callback=_minutes, help="How often to save a resumable checkpoint.")
 @click.option("--val-every", type=click.IntRange(1), default=1000, show_default=True, help="Steps between validations.")
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in the work folder.")
 @click.option("--license", "license_", default="", help="Licence of the weights, for the model card.")
@@ -63,9 +76,11 @@ def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_
             raise click.ClickException(f"{f}: cannot read ({e})") from e
     card = {}
     if card_file is not None:
+        from texpack import yamlsafe
+
         try:
-            card = yaml.safe_load(card_file.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            card = yamlsafe.load(card_file.read_text(encoding="utf-8"), str(card_file)) or {}
+        except (OSError, UnicodeDecodeError, yamlsafe.YamlError) as e:
             raise click.ClickException(f"{card_file}: cannot read ({e})") from e
         if not isinstance(card, dict):
             raise click.ClickException(f"{card_file}: must be a mapping of model-card fields")

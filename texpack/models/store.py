@@ -34,6 +34,9 @@ def write_model(out_dir: Path, name: str, sd: dict[str, torch.Tensor], card: dic
     out_dir = Path(out_dir)
     path = out_dir / f"{name}.safetensors"
     tensors = {k: (v.half() if fp16 and v.is_floating_point() else v).detach().cpu().contiguous() for k, v in sd.items()}
+    bad = next((k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:  # a diverged run, or fp16 overflow: such a file would fail every build that loads it
+        raise ModelError(f"{name}: weight {bad} holds values that are not finite; not saved")
     with atomic_output(path) as f:
         f.write(save(tensors, metadata={"format": "pt"}))
     path.chmod(0o644)

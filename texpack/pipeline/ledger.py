@@ -50,6 +50,8 @@ class Ledger:
             real = p.parent.resolve()
         except OSError as e:
             raise PackError(rel, f"cannot resolve ({e.strerror or e})") from e
+        except RuntimeError as e:  # a link loop (Python before 3.13)
+            raise PackError(rel, "its folder is a symbolic link loop; refused") from e
         if real != self._root and self._root not in real.parents:
             raise PackError(rel, "its folder leads outside the pack folder (a symlink?); refused")
         return p

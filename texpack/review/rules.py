@@ -11,14 +11,15 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from texpack.atomic import write_atomic
-from texpack.safefs import own_dir
+from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import ProfileError
 from texpack.profile import RULE_SETTINGS as SETTINGS
 from texpack.profile import Profile, parse_profile
+from texpack.safefs import own_dir
 
 _GLOB_CHARS = re.compile(r"([*?\[])")
 # An undo step that puts back "no profile file" (the first rule created it).
@@ -48,12 +49,32 @@ def new_profile_text(extends: str, game: str) -> str:
     )
 
 
+MAX_RULE_NAME = 200
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a rule name in a YAML profile, or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds characters that are not text (lone surrogates)"
+    if len(text) > MAX_RULE_NAME:
+        return f"longer than {MAX_RULE_NAME} characters"
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        return "holds control characters"
+    return None
+
+
 class ProfileEditor:
     """Adds rules to one profile file and keeps the texts needed to undo them."""
 
-    def __init__(self, path: Path, undo_dir: Path, create_from: str | None = None, game: str = "") -> None:
+    def __init__(self, path: Path, undo_dir: Path, create_from: str | None = None, game: str = "",
+                 check: Callable[[Profile], None] | None = None) -> None:
+        """``check`` runs a build's own checks on a changed profile (models exist, scales the
+        target loads) and raises when a build would refuse it; nothing is saved then."""
         self.path, self.undo_dir = Path(path), Path(undo_dir)
         self.create_from, self.game = create_from, game
+        self.check = check
 
     def text(self) -> str:
         if self.path.is_file():
@@ -76,6 +97,9 @@ class ProfileEditor:
             raise ProfileError(str(self.path), [f"{k}: not a setting a rule can make (one of {', '.join(SETTINGS)})" for k in bad])
         if not names:
             raise ProfileError(str(self.path), ["no textures chosen"])
+        why = text_problem(label)
+        if why:
+            raise ProfileError(str(self.path), [f"rule name: {why}"])
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
         old = self.text()
@@ -101,7 +125,10 @@ class ProfileEditor:
         y.dump(doc, buf)
         new = buf.getvalue()
         profile = self._validated(new)
+        if self.check is not None:
+            self.check(profile)
         self._save_undo(old if self.path.is_file() else None)
+        remove_dead_temps(self.path.parent)  # a write-back killed half-way left one here
         write_atomic(self.path, new.encode("utf-8"))
         return profile
 

@@ -97,10 +97,16 @@ def free_socket() -> socket.socket:
 def make_app(service: ReviewService, token: str, port: int):
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+    from starlette.responses import JSONResponse as _JSONResponse
+    from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
     from starlette.routing import Route
 
-    from starlette.responses import RedirectResponse
+    class JSONResponse(_JSONResponse):
+        """JSON whatever a profile or pack holds: a lone surrogate (from a name the OS gave,
+        or a hand-edited profile) goes out as a \\udcXX escape instead of failing the answer."""
+
+        def render(self, content) -> bytes:
+            return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
     origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}

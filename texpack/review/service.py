@@ -20,13 +20,13 @@ from texpack.atomic import write_atomic
 from texpack.emulators import DumpRoot
 from texpack.engine.pool import EnginePool
 from texpack.errors import FileError, ProfileError, StateError, TexpackError
-from texpack.profile import default_profile_for, shipped_profile_for, user_profile_path
+from texpack.profile import Profile, default_profile_for, shipped_profile_for, user_profile_path
 from texpack.progress import NoProgress
 from texpack.review.catalog import Row, build_rows
 from texpack.review.files import PathRefused, ReviewFiles
 from texpack.review.rules import ProfileEditor
 from texpack.scan import scan
-from texpack.session import GameOptions, open_game, resolve_target
+from texpack.session import GameOptions, check_models, open_game, resolve_target
 from texpack.safefs import own_dir, read_own_text
 from texpack.state import STATE_DIR
 
@@ -55,7 +55,7 @@ class ReviewService:
             creates = _shipped_name(root.emulator, root.game)
         else:
             creates = None
-        self.editor = ProfileEditor(path, self.out / STATE_DIR / "review-undo" / root.game, creates, root.game)
+        self.editor = ProfileEditor(path, self.out / STATE_DIR / "review-undo" / root.game, creates, root.game, self._build_would_accept)
         self.files = ReviewFiles({"dump": Path(root.path), "pack": self.out, "profile": self.editor.path.parent})
         self.lock = threading.RLock()
         self.busy = ""
@@ -63,6 +63,13 @@ class ReviewService:
         self.last_look = self._read_last_look()
         self.rows: list[Row] = []
         self.refresh()
+
+    def _build_would_accept(self, profile: Profile) -> None:
+        """The checks :func:`texpack.session.open_game` makes, on a profile about to be saved."""
+        problems = self.target.profile_problems(profile)
+        if problems:
+            raise ProfileError(profile.source, problems)
+        check_models(profile, self.options, self.pool)
 
     # -- rows ---------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -55,20 +55,41 @@ def _decode_rng(state: dict) -> dict:
     return {**state, "state": {k: int(v) for k, v in state["state"].items()}}
 
 
+def _check_shape(t: Trainer, s: object) -> dict:
+    """The checkpoint as a dict of the fields this run needs, with networks that fit it, or a
+    one-line error (another --arch or --scale, a damaged or foreign file)."""
+    if not isinstance(s, dict) or s.get("format") != FORMAT:
+        found = s.get("format") if isinstance(s, dict) else type(s).__name__
+        raise TexpackError(f"checkpoint format {found!r} is not {FORMAT}; start again without --resume")
+    if s.get("stage") not in ("psnr", "gan") or not isinstance(s.get("step"), int) or s["step"] < 0:
+        raise TexpackError(f"checkpoint stage/step {s.get('stage')!r}/{s.get('step')!r} is damaged; start again without --resume")
+    for key, net in (("g", t.nets.g), ("ema", t.nets.ema)):
+        have, want = s.get(key), net.state_dict()
+        if not isinstance(have, dict) or set(have) != set(want) or any(
+                not isinstance(have[k], torch.Tensor) or have[k].shape != want[k].shape for k in want):
+            raise TexpackError("the checkpoint holds another network (another --arch, --scale or --init?); "
+                               "resume with the settings it was made with, or start again without --resume")
+    if not isinstance(s.get("history"), list) or not isinstance(s.get("sampler"), dict) or not isinstance(s.get("opt_g"), dict):
+        raise TexpackError("checkpoint is damaged (history, sampler or optimiser state); start again without --resume")
+    return s
+
+
 def restore_trainer(t: Trainer, s: dict) -> None:
-    if s.get("format") != FORMAT:
-        raise TexpackError(f"checkpoint format {s.get('format')!r} is not {FORMAT}; start again without --resume")
-    t.stage, t.step = s["stage"], int(s["step"])
-    t.nets.g.load_state_dict(s["g"])
-    t.nets.ema.load_state_dict(s["ema"])
-    if s["d"] is not None:
-        t._start_gan()
-        assert t.nets.d is not None and t.opt_d is not None
-        t.nets.d.load_state_dict(s["d"])
-        t.opt_d.load_state_dict(s["opt_d"])
-    t.opt_g.load_state_dict(s["opt_g"])
-    t.sampler.restore(_decode_rng(s["sampler"]))
-    torch.set_rng_state(s["torch_rng"])
+    s = _check_shape(t, s)
+    try:
+        t.stage, t.step = s["stage"], int(s["step"])
+        t.nets.g.load_state_dict(s["g"])
+        t.nets.ema.load_state_dict(s["ema"])
+        if s.get("d") is not None:
+            t._start_gan()
+            assert t.nets.d is not None and t.opt_d is not None
+            t.nets.d.load_state_dict(s["d"])
+            t.opt_d.load_state_dict(s["opt_d"])
+        t.opt_g.load_state_dict(s["opt_g"])
+        t.sampler.restore(_decode_rng(s["sampler"]))
+        torch.set_rng_state(s["torch_rng"])
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+        raise TexpackError(f"checkpoint is damaged ({type(e).__name__}: {str(e)[:160]}); start again without --resume") from e
     t.history = list(s["history"])
 
 

@@ -16,6 +16,7 @@ import fnmatch
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ ARCHIVE_EXTS = (".pk3", ".zip")
 NOT_COLOUR = re.compile(r"_(norm|normal|nm|n|bump|gloss|spec|specular|sm|s|glow|gm|g|luma|height|hm|pants|shirt|mask|mq|ao|rough)$", re.I)
 BANK_SIDE = 320
 MIN_SIDE = 64
+# The largest training file read: a 8192x8192 RGBA PNG rarely compresses above this. Game
+# archives come from elsewhere; a member declaring more is left out, never read.
+MAX_SOURCE_BYTES = 128 << 20
 
 
 class TrainDataError(TexpackError):
@@ -125,11 +129,21 @@ def load_bank(refs: list[ImageRef], side: int = BANK_SIDE) -> tuple[list[np.ndar
     archives: dict[Path, zipfile.ZipFile] = {}
     try:
         for r in refs:
-            if r.member is not None:
-                z = archives.get(r.container) or archives.setdefault(r.container, zipfile.ZipFile(r.container))
-                data = z.read(r.member)
-            else:
-                data = r.container.read_bytes()
+            try:
+                if r.member is not None:
+                    z = archives.get(r.container) or archives.setdefault(r.container, zipfile.ZipFile(r.container))
+                    if z.getinfo(r.member).file_size > MAX_SOURCE_BYTES:
+                        skipped.append(f"{r.label} (larger than {MAX_SOURCE_BYTES >> 20} MiB)")
+                        continue
+                    data = z.read(r.member)
+                else:
+                    if r.container.stat().st_size > MAX_SOURCE_BYTES:
+                        skipped.append(f"{r.label} (larger than {MAX_SOURCE_BYTES >> 20} MiB)")
+                        continue
+                    data = r.container.read_bytes()
+            except (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, ValueError, KeyError) as e:
+                skipped.append(f"{r.label} (cannot be read: {type(e).__name__})")  # damaged, encrypted, unknown method
+                continue
             img = decode_source(data, side)
             if img is None:
                 skipped.append(r.label)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from texpack.errors import TexpackError
 from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
 from texpack.train.discriminator import PatchDiscriminator
@@ -37,6 +38,15 @@ GAN_WEIGHTS_SUBSTITUTE = {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5}
 GRID_WEIGHT = 20.0
 
 OnProgress = Callable[[Progress], None]
+
+
+# Every loss here is a few weighted terms of order 1 or less (L1 of [0, 1] colours, logits);
+# one above this means the weights have blown up even before they turn non-finite.
+DIVERGED_LOSS = 1e4
+
+
+class TrainError(TexpackError):
+    """A run that cannot go on (a diverged loss)."""
 
 
 @dataclass(slots=True)
@@ -197,6 +207,10 @@ class Trainer:
         t0, s0, loss_avg = time.monotonic(), self.step, None
         while self.step < total:
             loss = step_fn()
+            if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+                # The weights are already poisoned: stop before anything is averaged or saved.
+                raise TrainError(f"{name} stage diverged at step {self.step + 1} (loss {loss}); nothing was saved from this "
+                                 "step on: lower the learning rate and --resume from the last checkpoint")
             ema_update(self.nets.ema, self.nets.g, ema_decay(self.step))
             self.step += 1
             loss_avg = loss if loss_avg is None else 0.98 * loss_avg + 0.02 * loss
