@@ -121,3 +121,37 @@ def test_a_game_folder_that_is_a_link_loop_stops_the_build_with_its_reason(tmp_p
     game.symlink_to("TEXPACK DEMO")
     r = texpack("build", GL, "--out", tmp_path / "pack", "--model", "nearest")
     assert r.code == 3 and not r.traceback and "link loop" in r.out + r.err
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A tmpfs of 600 KiB (root only; CI runs as root): the disk fills mid-build."""
+    import subprocess
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("needs permission to mount a tmpfs")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_full_disk_stops_with_exit_3_keeps_what_was_written_and_resumes(small_fs):
+    import subprocess
+
+    r = texpack("build", GL, "--out", small_fs / "pack", "--model", "bicubic")
+    assert r.code == 3 and not r.traceback and "full" in r.out
+    built = int(r.out.split(" built")[0].rsplit(" ", 1)[-1])  # "...: N built, ..." says what was written
+    assert built > 0 and "nothing to do" not in r.out
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_fs)], check=True)
+    again = texpack("build", GL, "--out", small_fs / "pack", "--model", "bicubic")
+    current = int(again.out.split(" up-to-date")[0].rsplit(" ", 1)[-1])
+    assert again.code == 0 and current >= built  # nothing written before was redone (copies count too)
+
+
+def test_a_read_only_pack_is_exit_3_with_its_reason(small_fs):
+    import subprocess
+
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    r = texpack("build", GL, "--out", small_fs / "pack", "--model", "nearest")
+    assert r.code == 3 and not r.traceback and "Read-only file system" in r.out

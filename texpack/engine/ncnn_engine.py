@@ -1,4 +1,4 @@
-"""The CPU engine for Compact networks: the same weights run by ncnn.
+"""The CPU engine for Compact and SPAN networks: the same weights run by ncnn.
 
 On CPUs without native bf16 (AVX2 desktops and laptops, most CI machines) PyTorch's CPU
 convolutions are direct and run near the cores' FMA peak; ncnn computes 3x3 convolutions
@@ -24,7 +24,7 @@ from texpack.engine.threads import cores
 from texpack.engine.tiling import run_tiled
 from texpack.errors import EngineError, ModelError
 from texpack.models.load import LoadedModel
-from texpack.models.ncnn_export import compact_graph
+from texpack.models.ncnn_export import GRAPHS
 
 # Textures up to this many source pixels run one per thread; larger ones use every thread.
 SMALL_PX = 96 * 96
@@ -47,13 +47,13 @@ def supports(model: LoadedModel) -> str | None:
     """None when ncnn can run ``model``, else why not."""
     if not ncnn_available():
         return "the ncnn package is not installed"
-    if model.info.arch != "Compact":
-        return f"{model.info.arch} networks run on PyTorch (ncnn here runs Compact networks)"
+    if model.info.arch not in GRAPHS:
+        return f"{model.info.arch} networks run on PyTorch (ncnn here runs {' and '.join(GRAPHS)} networks)"
     return None
 
 
 class NcnnUpscaler:
-    """Runs a Compact :class:`LoadedModel` through ncnn on the CPU, in fp32."""
+    """Runs a Compact or SPAN :class:`LoadedModel` through ncnn on the CPU, in fp32."""
 
     backend = "ncnn"
     device = "cpu"
@@ -63,7 +63,9 @@ class NcnnUpscaler:
         why = supports(model)
         if why:
             raise ModelError(f"{model.entry.name}: {why}")
-        graph, out = compact_graph(model.module)
+        write, prepare = GRAPHS[model.info.arch]
+        graph, out = write(model.module)
+        self._prepare = prepare(model.module) if prepare else None
         self._param, self._bin = graph.param(out), graph.bin()
         self.name, self.scale = model.entry.name, model.scale
         self.threads = max(1, options.threads or cores())
@@ -90,7 +92,7 @@ class NcnnUpscaler:
     def _one(self, net, chw: np.ndarray) -> np.ndarray:
         import ncnn
 
-        arr = np.ascontiguousarray(chw, dtype=np.float32)
+        arr = np.ascontiguousarray(chw if self._prepare is None else self._prepare(chw), dtype=np.float32)
         mat = ncnn.Mat(arr)  # wraps arr without copying: keep arr alive until extract returns
         ex = net.create_extractor()
         ex.input("data", mat)

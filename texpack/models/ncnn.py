@@ -88,10 +88,35 @@ class _Reader:
         raise ModelError(f"{self.source}: weight tag 0x{tag:08X} (quantised weights) is not supported")
 
 
+MAX_PARAM_BYTES = 4 << 20
+MAX_BIN_BYTES = 2 << 30
+
+
 def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
-    """Convert an ncnn model; returns the state dict and notes for the model card."""
-    layers = parse_param(Path(param_path).read_text(), Path(param_path).name)
-    reader = _Reader(Path(bin_path).read_bytes(), Path(bin_path).name)
+    """Convert an ncnn model; returns the state dict and notes for the model card.
+
+    The pair may come from a model site: any file that is not a graph texpack knows is one
+    :class:`ModelError` naming the file and the reason, never a traceback."""
+    param_path, bin_path = Path(param_path), Path(bin_path)
+    try:
+        for p, limit in ((param_path, MAX_PARAM_BYTES), (bin_path, MAX_BIN_BYTES)):
+            if p.stat().st_size > limit:
+                raise ModelError(f"{p.name}: larger than any ncnn model of these architectures ({limit >> 20} MiB at most)")
+        text = param_path.read_bytes().decode("utf-8")
+        return _read(text, param_path.name, bin_path.read_bytes(), bin_path.name)
+    except ModelError:
+        raise
+    except UnicodeDecodeError as e:
+        raise ModelError(f"{param_path.name}: not a text .param file ({e.reason})") from e
+    except OSError as e:
+        raise ModelError(f"{e.filename or param_path.name}: cannot read ({e.strerror or e})") from e
+    except (ValueError, ZeroDivisionError, IndexError, KeyError, TypeError, struct.error, OverflowError) as e:
+        raise ModelError(f"{param_path.name}: not a usable ncnn graph ({type(e).__name__}: {str(e)[:120]})") from e
+
+
+def _read(text: str, param_name: str, data: bytes, bin_name: str) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+    layers = parse_param(text, param_name)
+    reader = _Reader(data, bin_name)
     convs: list[tuple[Layer, torch.Tensor, torch.Tensor | None]] = []
     prelus: list[torch.Tensor] = []
     constants: list[np.ndarray] = []
@@ -100,6 +125,10 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
         if layer.type == "Convolution":
             out_ch, k = int(layer.params.get(0, 0)), int(layer.params.get(1, 1))
             n_w = int(layer.params.get(6, 0))
+            if out_ch <= 0 or k <= 0 or n_w <= 0 or n_w % (out_ch * k * k):
+                raise ModelError(f"{layer.name}: {out_ch} outputs, kernel {k} and {n_w} weights do not make a convolution")
+            if n_w > len(reader.data):
+                raise ModelError(f"{bin_name}: {layer.name} needs {n_w} weights, more than the file holds")
             if layer.params.get(3, 1) not in (1,) or layer.params.get(2, 1) not in (1,):
                 raise ModelError(f"{layer.name}: only stride 1, dilation 1 convolutions are supported")
             w = reader.tagged(n_w)
@@ -109,15 +138,23 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
             convs.append((layer, weight, bias))
             order.append("conv")
         elif layer.type == "PReLU":
-            prelus.append(torch.from_numpy(reader.raw_f32(int(layer.params.get(0, 1)))))
+            n = int(layer.params.get(0, 1))
+            if not 0 < n <= len(reader.data):
+                raise ModelError(f"{layer.name}: {n} PReLU slopes")
+            prelus.append(torch.from_numpy(reader.raw_f32(n)))
             order.append("prelu")
         elif layer.type == "MemoryData":
             dims = [int(layer.params.get(k, 0)) for k in (0, 1, 2)]
-            constants.append(reader.raw_f32(int(np.prod([d for d in dims if d > 0]) or 0)))
+            n = int(np.prod([d for d in dims if d > 0], dtype=np.int64)) if any(d > 0 for d in dims) else 0
+            if any(d < 0 for d in dims) or n > len(reader.data):
+                raise ModelError(f"{layer.name}: a constant of {dims} values")
+            constants.append(reader.raw_f32(n))
         elif layer.type in ("ConvolutionDepthWise", "InnerProduct", "Deconvolution", "BatchNorm", "Scale"):
             raise ModelError(f"{layer.name}: layer type {layer.type} is not part of RRDBNet or SRVGGNetCompact")
     if reader.pos != len(reader.data):
-        raise ModelError(f"{Path(bin_path).name}: {len(reader.data) - reader.pos} bytes left over; param and bin do not match")
+        raise ModelError(f"{bin_name}: {len(reader.data) - reader.pos} bytes left over; param and bin do not match")
+    if not convs:
+        raise ModelError(f"{param_name}: no convolution in the graph")
     types = {layer.type for layer in layers}
     notes: dict[str, object] = {}
     if {"PixelShuffle", "Sigmoid", "Swish"} <= types:
@@ -126,7 +163,7 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
         return _srvgg(layers, convs, prelus, notes)
     if "Concat" in types and "Eltwise" in types:
         return _rrdb(layers, convs, notes)
-    raise ModelError(f"{Path(param_path).name}: not an RRDBNet, SRVGGNetCompact or SPAN graph")
+    raise ModelError(f"{param_name}: not an RRDBNet, SRVGGNetCompact or SPAN graph")
 
 
 def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: dict[str, object]):

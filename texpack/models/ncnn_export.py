@@ -1,8 +1,9 @@
 """Write a network as an ncnn graph (``.param`` text and ``.bin`` weights), in memory.
 
-The CPU engine runs Compact networks through ncnn where it is faster than PyTorch: ncnn
-computes 3x3 convolutions with Winograd transforms (about 4x fewer multiplies than the
-direct convolution oneDNN uses on CPUs without AVX-512), see texpack/engine/ncnn_engine.py.
+The CPU engine runs Compact and SPAN networks through ncnn where it is faster than
+PyTorch: ncnn computes 3x3 convolutions with Winograd transforms (about 4x fewer
+multiplies than the direct convolution oneDNN uses on CPUs without AVX-512), see
+texpack/engine/ncnn_engine.py. :data:`GRAPHS` maps a spandrel architecture id to its writer.
 The layer and parameter ids follow ncnn's ``param`` format (docs/formats/models.md); the
 reader for the other direction is :mod:`texpack.models.ncnn`.
 """
@@ -44,6 +45,13 @@ class Graph:
         w = conv.weight.detach().float().cpu().numpy()
         p = f"0={w.shape[0]} 1=3 4=1 5=1 6={w.size}" + (f" 9=2 -23310=1,{leaky:.6e}" if leaky is not None else "")
         return self.add("Convolution", [x], p, ("conv", w, conv.bias.detach().float().cpu().numpy()))
+
+    def conv_weights(self, x: str, w: np.ndarray, b: np.ndarray) -> str:
+        """A square, stride 1, same-padded convolution from raw weights (SPAN's fused ones, 1x1 or 3x3)."""
+        k = w.shape[2]
+        if w.shape[3] != k or k % 2 == 0:
+            raise ModelError(f"a {w.shape[2]}x{w.shape[3]} kernel does not convert to ncnn here")
+        return self.add("Convolution", [x], f"0={w.shape[0]} 1={k} 4={k // 2} 5=1 6={w.size}", ("conv", w, b))
 
     def prelu(self, x: str, act: nn.PReLU) -> str:
         slopes = act.weight.detach().float().cpu().numpy()
@@ -113,3 +121,52 @@ def compact_graph(net: nn.Module) -> tuple[Graph, str]:
     s = f"{float(scale):.6e}"
     base = g.add("Interp", ["data"], f"0=1 1={s} 2={s}")
     return g, g.add("BinaryOp", [up, base], "0=0")
+
+
+def span_graph(net: nn.Module) -> tuple[Graph, str]:
+    """A SPAN (spandrel's ``architectures/SPAN``) as a graph of its fused convolutions.
+
+    The graph takes the normalised input ``(x - mean) * img_range`` (:func:`span_input`);
+    each block is conv, SiLU, conv, SiLU, conv, then ``(out + x) * (sigmoid(out) - 0.5)``,
+    and the four feature maps spandrel concatenates go through the 1x1 ``conv_cat``.
+    """
+    from texpack.models.span_reparam import BRANCH_KEYS, fuse
+
+    def fused(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
+        sd = {k: v.detach().float().cpu() for k, v in m.state_dict().items()}
+        if all(k in sd for k in BRANCH_KEYS):
+            w, b = fuse(sd)
+        else:  # texpack's training form holds the fused conv only
+            w, b = sd["eval_conv.weight"], sd["eval_conv.bias"]
+        return w.numpy(), b.numpy()
+
+    blocks = [getattr(net, f"block_{i}", None) for i in range(1, 7)]
+    if any(b is None for b in blocks) or not hasattr(net, "conv_cat") or getattr(net, "no_norm", None) is not None:
+        raise ModelError("not a SPAN network of 6 blocks with input normalisation")
+    g = Graph()
+    first = g.conv_weights("data", *fused(net.conv_1))
+    x, out_b1, out_b5_2 = first, None, None
+    for i, blk in enumerate(blocks, 1):
+        a1 = g.add("Swish", [g.conv_weights(x, *fused(blk.c1_r))])
+        a2 = g.add("Swish", [g.conv_weights(a1, *fused(blk.c2_r))])
+        c3 = g.conv_weights(a2, *fused(blk.c3_r))
+        att = g.add("BinaryOp", [g.add("Sigmoid", [c3])], "0=1 1=1 2=5.000000e-01")
+        x = g.add("BinaryOp", [g.add("BinaryOp", [c3, x], "0=0"), att], "0=2")
+        out_b1 = x if i == 1 else out_b1
+        out_b5_2 = a1 if i == 6 else out_b5_2
+    out_b6 = g.conv_weights(x, *fused(net.conv_2))
+    cat = g.add("Concat", [first, out_b6, out_b1, out_b5_2], "0=0")
+    cc = g.conv_weights(cat, net.conv_cat.weight.detach().float().cpu().numpy(), net.conv_cat.bias.detach().float().cpu().numpy())
+    up = net.upsampler[0]
+    y = g.conv_weights(cc, up.weight.detach().float().cpu().numpy(), up.bias.detach().float().cpu().numpy())
+    return g, g.add("PixelShuffle", [y], f"0={net.upsampler[1].upscale_factor}")
+
+
+def span_input(net: nn.Module):
+    """The input transform a SPAN graph expects: ``(x - mean) * img_range`` per channel."""
+    mean = net.mean.detach().float().cpu().numpy().reshape(-1, 1, 1)
+    scale = np.float32(net.img_range)
+    return lambda chw: (chw - mean) * scale
+
+
+GRAPHS = {"Compact": (compact_graph, None), "SPAN": (span_graph, span_input)}

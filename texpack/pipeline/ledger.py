@@ -92,7 +92,10 @@ class Ledger:
     def record(self, rel: str, job: str, dump: str, alias_of: str | None = None) -> None:
         size = mtime = None
         if alias_of is None:
-            st = self.path(rel).stat()
+            try:
+                st = self.path(rel).stat()
+            except OSError as e:  # the pack folder removed under a running build
+                raise PackError(rel, f"is gone right after it was written ({e.strerror or e}); was the pack folder removed?") from e
             size, mtime = st.st_size, st.st_mtime_ns
         self.state.put_output(OutputRow(rel, job, dump, alias_of, self.source, size, mtime))
 
