@@ -155,3 +155,17 @@ def test_a_read_only_pack_is_exit_3_with_its_reason(small_fs):
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
     r = texpack("build", GL, "--out", small_fs / "pack", "--model", "nearest")
     assert r.code == 3 and not r.traceback and "Read-only file system" in r.out
+
+
+def test_a_pack_file_gone_right_after_its_write_is_a_pack_error(tmp_path):
+    from texpack.errors import PackError
+    from texpack.pipeline.ledger import Ledger
+    from texpack.state import State
+
+    st = State.open(tmp_path / "pack")
+    try:
+        ledger = Ledger(st, tmp_path / "pack", "hires_texture/G", str(tmp_path))
+        with pytest.raises(PackError, match="gone right after"):  # the pack folder was removed mid-build
+            ledger.record("hires_texture/G/G#00000001#0#2_all.png", "job", "dump.png")
+    finally:
+        st.close()
