@@ -7,6 +7,7 @@ from pathlib import Path
 
 from texpack.distribute import write_zip
 from texpack.emulators import DumpRoot, find_dump_roots
+from texpack.engine.base import RESAMPLE_MODES
 from texpack.engine.pool import EnginePool
 from texpack.errors import LayoutError, PackError, PackStateError, ProfileError, StateError, TexpackError, UsageError
 from texpack.pipeline.execute import BuildAborted
@@ -124,7 +125,11 @@ def build(req: BuildRequest, progress: ProgressSink = NO_PROGRESS, pool: EngineP
         raise UsageError(f"--out {req.out} lies inside the dump folder {root.path}: the pack would be read back as dumps")
     _check_clashes(roots, req.options.target)
     pool = pool or EnginePool(req.options.engine)
-    pool.warm_up()  # PyTorch imports while the first game's dump is read
+    if not req.options.dry_run and req.options.model not in RESAMPLE_MODES:
+        # PyTorch imports while the first game's dump is read. A dry run or a resampler
+        # never needs it: starting the import anyway would leave a thread importing PyTorch
+        # behind a command (or a test) that has already finished.
+        pool.warm_up()
     reports = []
     for root in roots:
         reports.append(build_root(root, req, pool, progress))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
 CPU_ENGINES = ("auto", "torch", "ncnn")
+QUALITIES = ("fast", "max")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,4 +17,5 @@ class EngineOptions:
     tile: int | None = None  # LR pixels per tile side; None picks from memory
     max_batch: int = 64
     threads: int | None = None  # CPU threads for the network; None: every core
-    cpu_engine: str = "auto"  # on the CPU: ncnn for Compact nets in fp32, else PyTorch (texpack/engine/select.py)
+    cpu_engine: str = "auto"  # on the CPU: ncnn for Compact and SPAN nets in fp32, else PyTorch (texpack/engine/select.py)
+    quality: str = "fast"  # "max": every network output averaged over 8 flips and rotations (texpack/engine/ensemble.py)

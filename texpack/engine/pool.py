@@ -74,7 +74,8 @@ class EnginePool:
 
         entry = find_model(model)
         device, precision = self._device_precision()
-        return EngineKey(model, f"{identity(entry, detail)[:40]}:{device}:{precision}", detail)
+        ensemble = ":x8" if self.options.quality == "max" else ""  # a different output: other files
+        return EngineKey(model, f"{identity(entry, detail)[:40]}:{device}:{precision}{ensemble}", detail)
 
     def get(self, key: EngineKey) -> Upscaler:
         with self._lock:
@@ -88,6 +89,10 @@ class EnginePool:
                     from texpack.models.load import load_model
 
                     eng = make_engine(load_model(find_model(key.model), key.detail), self.options)
+                    if self.options.quality == "max":
+                        from texpack.engine.ensemble import EnsembleUpscaler
+
+                        eng = EnsembleUpscaler(eng)
                     self.built += 1
                 self._engines[key] = eng
             return eng
