@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ from texpack.train.degrade import pick_recipe  # noqa: E402
 from texpack.train.metrics import grid_artifact, psnr, sharpness, summarise  # noqa: E402
 
 IDENT = "EVAL"
+DOWNSCALE_KERNELS = ("area", "bilinear", "bicubic")  # texpack/train/degrade.py downscale()
 PSNR_CAP = 50.0
 SIDE = 256
 # dump format of each degradation, as (N64 format, size) codes
@@ -82,7 +83,9 @@ def load_images(colobot: Path | None) -> list[tuple[str, str, np.ndarray]]:
     return out
 
 
-def make_cases(images, seed: int = 2026) -> list[Case]:
+def make_cases(images, seed: int = 2026, kernel: str | None = None) -> list[Case]:
+    """One case per usable image; ``kernel`` forces every case's downscale (the formats and
+    dithering stay as the seed picks them), else each case's kernel is picked too."""
     rng = np.random.default_rng(seed)
     cases = []
     for i, (set_name, stem, img) in enumerate(images):
@@ -95,6 +98,8 @@ def make_cases(images, seed: int = 2026) -> list[Case]:
         if min(img.shape[:2]) < 16 or img[..., :3].std() < 4:
             continue
         recipe = pick_recipe(rng)
+        if kernel is not None:
+            recipe = replace(recipe, downscale=kernel)
         pair = make_pair(img, 4, recipe)
         fmt, siz = CODES[recipe.fmt]
         crc = f"{((i + 1) * 2654435761) & 0xFFFFFFFF:08X}"  # never 0: GLideN64 skips CRC 0
@@ -189,8 +194,10 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="use only the first N textures")
     ap.add_argument("--by-format", action="store_true",
                     help="also print PSNR per set and dump format, as the gain over bicubic (where a model helps)")
+    ap.add_argument("--kernel", choices=DOWNSCALE_KERNELS, default=None,
+                    help="downscale every texture with this kernel (default: area or bilinear, picked per texture)")
     args = ap.parse_args()
-    cases = make_cases(load_images(args.colobot))
+    cases = make_cases(load_images(args.colobot), kernel=args.kernel)
     if args.limit:
         cases = cases[: args.limit]
     methods = {"bicubic": ["--model", "bicubic"], "nearest": ["--model", "nearest"], "realesr-animevideov3-x4 (old default)": ["--model", "realesr-animevideov3-x4"]}
@@ -214,8 +221,11 @@ def main() -> None:
             draw_grid(cases, packs, args.grid)
     sets = sorted({c.set for c in cases})
     counts = {s: sum(1 for c in cases if c.set == s) for s in sets}
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          + ", ".join(f"{s}: {n} textures" for s, n in counts.items()) + "; x4, dump-like degradation")
+    flags = next((ln.split(":", 1)[1].split() for ln in open("/proc/cpuinfo") if ln.startswith("flags")), []) if Path("/proc/cpuinfo").exists() else []
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"avx512_bf16 {'avx512_bf16' in flags}, amx {'amx_bf16' in flags}; "
+          + ", ".join(f"{s}: {n} textures" for s, n in counts.items())
+          + f"; x4, dump-like degradation, downscale {args.kernel or 'area or bilinear per texture'}")
     print()
     head = " | ".join(f"{s} PSNR | {s} sharpness | {s} grid" for s in sets)
     print(f"| method | {head} | build s | textures/s |")

@@ -160,3 +160,18 @@ def test_a_file_held_by_the_emulator_is_reported(built, tmp_path, monkeypatch):
     rep = install(built, tmp_path / "emu")
     assert rep.failed and all("in use" in why for _, why in rep.failed if not why.startswith("cannot merge"))
     assert not [p for p in (tmp_path / "emu").rglob("*") if p.is_file() and p.name.startswith(".texpack-tmp")]
+
+
+def test_install_of_a_mixed_pack_puts_each_family_into_its_emulators_folder(built, linux_home):
+    from click.testing import CliRunner
+
+    from texpack.cli import main
+
+    (linux_home / ".local/share/mupen64plus").mkdir(parents=True)
+    (linux_home / ".local/share/duckstation").mkdir(parents=True)
+    r = CliRunner().invoke(main, ["install", str(built)])
+    assert r.exit_code == 0, r.output
+    assert "installing hires_texture/ into" in r.output and "installing textures/ into" in r.output
+    assert any((linux_home / ".local/share/mupen64plus/hires_texture").rglob("*.png"))
+    assert any((linux_home / ".local/share/duckstation/textures").rglob("*.png"))
+    assert not (linux_home / ".local/share/mupen64plus/textures").exists()  # nothing crosses over

@@ -149,27 +149,31 @@ class CaseIndex:
             folder = folder / part
 
 
-def pack_family(pack: Path) -> str:
-    """"n64" or "ps1": what the pack holds."""
+FAMILY_ROOTS = {"n64": "hires_texture", "ps1": "textures"}
+
+
+def pack_families(pack: Path) -> list[str]:
+    """What the pack holds: "n64" (hires_texture/), "ps1" (textures/) or both, in that order."""
     src = _Source(Path(pack))
     try:
         roots = {rel.split("/", 1)[0] for rel, _ in src.files()}
-    except zipfile.BadZipFile as e:
-        raise UsageError(f"{pack}: not a zip archive ({e})") from e
     finally:
         src.close()
     if not roots:
         raise UsageError(f"{pack}: no hires_texture/ or textures/ files in it")
-    if len(roots) > 1:
-        raise UsageError(f"{pack}: holds N64 and PS1 packs; install each with --into")
-    return "ps1" if roots == {"textures"} else "n64"
+    return [fam for fam, root in FAMILY_ROOTS.items() if root in roots]
 
 
-def choose_into(pack: Path) -> tuple[Path, str]:
-    """The load folder of the common front-ends for this pack, and why."""
+def choose_into(pack: Path, family: str | None = None) -> tuple[Path, str]:
+    """The load folder of the common front-ends for the pack's ``family`` (its only one when
+    None), and why."""
     from texpack.frontends import frontends
 
-    family = pack_family(pack)
+    if family is None:
+        families = pack_families(pack)
+        if len(families) > 1:
+            raise UsageError(f"{pack}: holds N64 and PS1 packs; choose one folder per family (texpack install without --into does)")
+        family = families[0]
     for fe in frontends():
         if fe.family == family and not fe.note:
             for d in fe.data:
@@ -179,8 +183,9 @@ def choose_into(pack: Path) -> tuple[Path, str]:
     return default.data[0], f"{default.title}'s default data folder (no front-end folder found; pass --into to choose)"
 
 
-def install(pack: Path, into: Path, overwrite: bool = False) -> InstallReport:
-    """Merge ``pack`` into ``into`` (the folder that holds ``hires_texture/``/``textures/``)."""
+def install(pack: Path, into: Path, overwrite: bool = False, roots: tuple[str, ...] = ROOTS) -> InstallReport:
+    """Merge ``pack`` into ``into`` (the folder that holds ``hires_texture/``/``textures/``);
+    only the pack's files under ``roots`` (a mixed pack installs one family at a time)."""
     pack, into = Path(pack), Path(into)
     if not pack.exists():
         raise UsageError(f"{pack}: no such pack")
@@ -192,9 +197,9 @@ def install(pack: Path, into: Path, overwrite: bool = False) -> InstallReport:
     case = CaseIndex(into)
     cleaned: set[Path] = set()
     try:
-        files = src.files()
+        files = [(rel, h) for rel, h in src.files() if rel.split("/", 1)[0] in roots]
         if not files:
-            raise UsageError(f"{pack}: no hires_texture/ or textures/ files in it")
+            raise UsageError(f"{pack}: no {' or '.join(r + '/' for r in roots)} files in it")
         for rel, handle in files:
             why = _safe_rel(rel) or windows_problem(rel)
             if why:

@@ -21,20 +21,24 @@ def command(pack: Path, into: Path | None, overwrite: bool) -> None:
     Files already there are never replaced unless --overwrite; DuckStation's config.yaml
     gains the pack's aliases and keeps your settings and aliases.
     """
-    from texpack.install import choose_into, install
+    from texpack.install import FAMILY_ROOTS, ROOTS, choose_into, install, pack_families
 
+    failed = False
     try:
-        if into is None:
-            into, why = choose_into(pack)
-            click.echo(f"installing into {into} ({why})")
-        rep = install(pack, into, overwrite)
+        # Without --into, each family of a mixed N64 + PS1 pack goes to its own emulator's folder.
+        plan = [(into, None, ROOTS)] if into is not None else [(*choose_into(pack, fam), (FAMILY_ROOTS[fam],)) for fam in pack_families(pack)]
+        for dest, why, roots in plan:
+            if why:
+                click.echo(f"installing {roots[0]}/ into {dest} ({why})")
+            rep = install(pack, dest, overwrite, roots)
+            for rel, reason in rep.kept:
+                click.echo(f"kept: {rel}: {reason}")
+            for rel, reason in rep.failed:
+                click.echo(f"failed: {rel}: {reason}", err=True)
+            for note in rep.notes:
+                click.echo(f"note: {note}")
+            click.echo(f"{len(rep.added)} added, {len(rep.replaced)} updated, {len(rep.unchanged)} already there, {len(rep.kept)} kept, {len(rep.failed)} failed, in {rep.into}")
+            failed = failed or bool(rep.failed)
     except TexpackError as e:
         raise fail(e) from e
-    for rel, why in rep.kept:
-        click.echo(f"kept: {rel}: {why}")
-    for rel, why in rep.failed:
-        click.echo(f"failed: {rel}: {why}", err=True)
-    for note in rep.notes:
-        click.echo(f"note: {note}")
-    click.echo(f"{len(rep.added)} added, {len(rep.replaced)} updated, {len(rep.unchanged)} already there, {len(rep.kept)} kept, {len(rep.failed)} failed, in {rep.into}")
-    sys.exit(EXIT_FAILED if rep.failed else 0)
+    sys.exit(EXIT_FAILED if failed else 0)

@@ -20,13 +20,31 @@ def command() -> None:
 
 @command.command("list")
 def list_() -> None:
-    """Bundled models and those in the user's model folder."""
-    for e in list_models():
+    """Bundled models and those in the user's model folder, with their licences and sources."""
+    from texpack.models import DEFAULT_MODEL
+
+    models = list_models()
+    sharp = next((e.detail_partner for e in models if e.name == DEFAULT_MODEL), None)
+    for e in models:
         arch = e.card.get("arch", "?")
         scale = e.card.get("scale", "?")
-        extra = f"  detail partner: {e.detail_partner}" if e.detail_partner else ""
-        click.echo(f"{e.name:<32} {e.origin:<8} {arch:<10} x{scale}  {e.path}{extra}")
+        role = "default" if e.name == DEFAULT_MODEL else "sharp (detail)" if e.name == sharp else ""
+        click.echo(f"{e.name:<32} {role:<14} {e.origin:<8} {arch:<10} x{scale}  licence: {e.card.get('license', 'unknown')}")
+        click.echo(f"    {_source(e.card)}; {e.path}")
     click.echo(f"(user model folder: {user_models_dir()})")
+
+
+def _source(card: dict) -> str:
+    """Where a model's weights came from, in a few words, from its card."""
+    src = card.get("source")
+    if isinstance(src, dict):
+        return "from " + " ".join(str(src[k]) for k in ("package", "version", "url", "note") if src.get(k))
+    if isinstance(src, str) and src:
+        return f"from {src}"
+    if card.get("training"):
+        init = card.get("init") or card["training"].get("init", {}).get("file") if isinstance(card["training"], dict) else None
+        return f"trained by texpack train{f' from {init}' if init else ''}"
+    return "source not recorded"
 
 
 def measure_speed(model, seconds: float = 1.0, side: int = 64) -> tuple[float, str, str]:
@@ -92,12 +110,15 @@ def install(name: str, dest: Path | None) -> None:
 @click.argument("bin_", metavar="BIN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Model name (default: the .param file's stem).")
 @click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), help="Model folder (default: the user's).")
-def import_(param: Path, bin_: Path, name: str | None, dest: Path | None) -> None:
-    """Convert an ncnn RRDBNet or SRVGGNetCompact model to safetensors with a model card."""
+@click.option("--licence", "--license", "licence", help="Licence of the weights (e.g. CC-BY-4.0), recorded in the model card and named in packs' reports.")
+@click.option("--source", help="Where the files came from (a page, a package), recorded in the model card.")
+def import_(param: Path, bin_: Path, name: str | None, dest: Path | None, licence: str | None, source: str | None) -> None:
+    """Convert an ncnn RRDBNet, SRVGGNetCompact or SPAN model to safetensors with a model card."""
     from texpack.models.install import import_ncnn
 
+    card = {"license": licence or "unknown (not given at import)", "source": source or "not given at import"}
     try:
-        path = import_ncnn(param, bin_, dest or user_models_dir(), name)
+        path = import_ncnn(param, bin_, dest or user_models_dir(), name, card)
     except TexpackError as e:
         raise fail(e) from e
     click.echo(f"imported: {path}")
