@@ -319,9 +319,15 @@ def test_sigkill_at_random_moments_then_resume_equals_clean_build(tmp_path):
     assert clean.returncode == 0, clean.stderr
     rng = random.Random(1)
     kills = 0
+    killed = tmp_path / "killed"
     for _ in range(4):
-        p = subprocess.Popen(cmd + ["--out", str(tmp_path / "killed")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 2.5))
+        # SIGKILL once the pack holds a random number of files more than before: a random
+        # moment of the write phase, chosen by what was observed rather than by a clock
+        before = len(list(killed.rglob("*.png")))
+        want = before + rng.randint(1, 25)
+        p = subprocess.Popen(cmd + ["--out", str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while p.poll() is None and len(list(killed.rglob("*.png"))) < want:
+            time.sleep(0.01)
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1

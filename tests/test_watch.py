@@ -312,7 +312,11 @@ def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
         seen += line
     for i, n in enumerate(names):
         (dumps / n).write_bytes(tex(i, 32))
-    time.sleep(1.0)
+    # Ctrl-C as soon as the first texture of the burst is in the pack: mid-burst, by what was observed
+    rep = tmp_path / "textures" / "SLUS-00001" / "replacements"
+    end = time.monotonic() + 60
+    while not list(rep.glob("*.png")) and time.monotonic() < end:
+        time.sleep(0.02)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
