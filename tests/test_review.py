@@ -71,7 +71,7 @@ def test_the_entry_address_trades_its_token_for_a_cookie(setup):
     page = client.get("/")  # the cookie alone now opens the page, its images and the event stream
     assert page.status_code == 200
     assert "t=secret" not in page.text  # no address in the page carries the token
-    assert client.get("/api/thumb", params={"id": 0, "which": "dump", "size": 32}).status_code == 200
+    assert client.get("/api/thumb", params={"key": svc.rows[0].id, "which": "dump", "size": 32}).status_code == 200
     assert client.post("/api/seen", headers={"Origin": f"http://127.0.0.1:{PORT}"}).status_code == 403  # changes need the header
 
 
@@ -97,7 +97,7 @@ def test_listing_and_filtering(setup):
     assert small and all(max(r[4], r[5]) <= 16 for r in small)
     by_size = [r[4] * r[5] for r in get(client, "/api/rows", sort="size").json()["rows"]]
     assert by_size == sorted(by_size)
-    detail = get(client, f"/api/row/{rgba16[0][0]}").json()
+    detail = get(client, "/api/row", key=rgba16[0][0]).json()
     assert detail["fields"]["IDENT"] == "TEXPACK DEMO" and detail["sources"]["model"] == "profile"
 
 
@@ -121,19 +121,19 @@ def test_a_rule_is_written_with_the_users_comments_kept_and_rebuilds(setup):
 
 
 def test_invalid_rules_leave_the_profile_alone(setup):
-    _, client, profile, _ = setup
+    svc, client, profile, _ = setup
     text = profile.read_text()
-    r = post(client, "/api/rules", {"name": "bad", "ids": [0], "set": {"scale": 0}})
+    r = post(client, "/api/rules", {"name": "bad", "ids": [svc.rows[0].id], "set": {"scale": 0}})
     assert r.status_code == 400 and "between 1 and 16" in r.json()["error"]
-    r = post(client, "/api/rules", {"name": "bad", "ids": [0], "set": {"sharpen": True}})
+    r = post(client, "/api/rules", {"name": "bad", "ids": [svc.rows[0].id], "set": {"sharpen": True}})
     assert r.status_code == 400 and "not a setting" in r.json()["error"]
     assert profile.read_text() == text
 
 
 def test_changes_need_the_header_token_and_the_pages_origin(setup):
-    _, client, profile, _ = setup
+    svc, client, profile, _ = setup
     text = profile.read_text()
-    body = {"name": "x", "ids": [0], "set": {"seam": "wrap"}}
+    body = {"name": "x", "ids": [svc.rows[0].id], "set": {"seam": "wrap"}}
     assert post(client, "/api/rules", body, origin=None).status_code == 403
     assert post(client, "/api/rules", body, origin="http://evil.example").status_code == 403
     assert post(client, "/api/rules", body, token=None).status_code == 403
@@ -204,11 +204,11 @@ def wait(fn, timeout=30):
 
 def cells(d) -> list[dict]:
     """The grid's cells as the page has them now (read in one step: the grid re-renders)."""
-    return d.execute_script("return [...document.querySelectorAll('.cell')].map(c => ({id: +c.dataset.id, i: +c.dataset.i}))")
+    return d.execute_script("return [...document.querySelectorAll('.cell')].map(c => ({id: c.dataset.key, i: +c.dataset.i}))")
 
 
-def click_cell(d, rid: int) -> None:
-    wait(lambda: d.execute_script(f"const c = document.querySelector('.cell[data-id=\"{rid}\"]'); if (c) c.click(); return !!c"))
+def click_cell(d, key: str) -> None:
+    wait(lambda: d.execute_script("const c = [...document.querySelectorAll('.cell')].find(c => c.dataset.key === arguments[0]); if (c) c.click(); return !!c", key))
 
 
 def shot(d, name):
@@ -301,3 +301,40 @@ def test_live_updates_when_another_texpack_writes_the_pack(setup):
     finally:
         stop.set()
         th.join(5)
+
+
+@browser
+def test_a_dump_arriving_during_review_keeps_the_selection_on_its_texture(setup, driver):
+    """A dump that sorts first arrives (a running watch builds it) while a texture is open:
+    selection, open texture and the rule written all stay with that texture."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    svc, _, profile, tmp = setup
+    server = Server(svc)
+    server.start()
+    try:
+        driver.get(server.url)
+        wait(lambda: len(cells(driver)) == 21)
+        key = cells(driver)[3]["id"]
+        name = svc.row(key).name
+        click_cell(driver, key)
+        wait(lambda: driver.find_element(By.ID, "d-name").text == name)
+        gl = tmp / "dump" / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ"
+        first = sorted(gl.iterdir())[0]
+        shutil.copy(first, gl / "TEXPACK DEMO#00000001#0#2_all.png")  # sorts before every other name
+        run_build(tmp / "dump", tmp / "pack", model="nearest")
+        wait(lambda: len(cells(driver)) == 22, timeout=60)
+        time.sleep(0.3)  # let the open texture refresh
+        assert driver.find_element(By.ID, "d-name").text == name
+        selected = driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)")
+        assert selected == [key]
+        thumbs = driver.execute_script("return [...document.querySelectorAll('.cell img')].map(i => i.getAttribute('src'))")
+        assert all("key=" in t and "v=" in t for t in thumbs)  # addressed by key and version, never by position
+        Select(driver.find_element(By.ID, "s-seam")).select_by_visible_text("mirror")
+        driver.find_element(By.ID, "apply").click()
+        wait(lambda: "seam: mirror" in profile.read_text())
+        assert name.replace("#", "[#]") in profile.read_text() or name in profile.read_text()
+        assert "00000001" not in profile.read_text()
+    finally:
+        server.shutdown()

@@ -91,7 +91,7 @@ def test_pages_from_the_pack_are_downloads_not_pages_of_the_origin(client):
 
 @pytest.mark.parametrize("body,code", [
     (b"[1, 2]", 400), (b'"a string"', 400), (b"{not json", 400), (b'{"ids": "0", "set": {}}', 400),
-    (b'{"ids": [0], "set": []}', 400), (b"[" * 100000 + b"]" * 100000, 400), (b" " * (2 << 20), 413),
+    (b'{"ids": ["x"], "set": []}', 400), (b"[" * 100000 + b"]" * 100000, 400), (b" " * (2 << 20), 413),
 ])
 def test_request_bodies_that_are_not_a_small_json_object_get_4xx(client, body, code):
     _, c, _ = client
@@ -145,7 +145,7 @@ def test_mark_seen_never_writes_through_a_planted_link(client):
 def test_a_rule_name_that_is_not_text_is_refused_and_the_page_keeps_loading(client, name):
     svc, c, _ = client
     before = svc.editor.path.read_text()
-    body = json.dumps({"name": name, "ids": [0], "set": {"seam": "clamp"}})  # \ud800 travels as an escape, valid JSON
+    body = json.dumps({"name": name, "ids": [svc.rows[0].id], "set": {"seam": "clamp"}})  # \ud800 travels as an escape, valid JSON
     r = c.post("/api/rules", content=body, headers={"X-Texpack-Token": "secret", "Origin": f"http://127.0.0.1:{PORT}"})
     assert r.status_code == 400 and "rule name" in r.json()["error"]
     assert svc.editor.path.read_text() == before
@@ -176,6 +176,6 @@ def test_a_rule_a_build_would_refuse_is_not_saved(hostile, settings, words, tmp_
         svc = ReviewService(roots(rice)[0], tmp / "rice-pack", GameOptions(target="rice"), tmp / "rice.yaml")
     c = TestClient(make_app(svc, "secret", PORT), base_url=f"http://127.0.0.1:{PORT}")
     before = svc.editor.path.read_text() if svc.editor.path.is_file() else None
-    r = post(c, "/api/rules", {"name": "try", "ids": [0], "set": settings})
+    r = post(c, "/api/rules", {"name": "try", "ids": [svc.rows[0].id], "set": settings})
     assert r.status_code == 400 and words in r.json()["error"], r.json()
     assert (svc.editor.path.read_text() if svc.editor.path.is_file() else None) == before

@@ -27,7 +27,10 @@ REPORT_NAME = "texpack-report.json"
 
 @dataclass(slots=True)
 class Row:
-    id: int
+    # The texture's stable key: its dump's path in the dump folder. The page keeps selections,
+    # the open texture and thumbnails by it, so a dump that arrives (and sorts earlier) while
+    # the page is open never shifts them onto another texture.
+    id: str
     dump: str  # relative to the dump folder
     name: str
     output: str  # relative to the pack folder ("" when the target never writes one)
@@ -103,7 +106,7 @@ def build_rows(root, out: Path, target: Target, profile: Profile, state: State |
     report = last_report(out, root.game)
     rows = []
     game_rel = target.game_rel(root.game)
-    for i, item in enumerate(found.items):
+    for item in found.items:
         w, h = _size(item, state)
         group, typ, hashes, fields = name_fields(item.key)
         try:
@@ -119,10 +122,10 @@ def build_rows(root, out: Path, target: Target, profile: Profile, state: State |
         if not mtime and status in ("built", "up-to-date", "copied"):
             status, reason = "not built", "its pack file is gone"
         rows.append(Row(
-            i, item.rel, item.name, output, group, typ, w, h, hashes, fields, status, reason,
+            item.rel, item.rel, item.name, output, group, typ, w, h, hashes, fields, status, reason,
             {k: getattr(getattr(s, k), "value", getattr(s, k)) for k in RULE_SETTINGS},  # enums as their names
             profile.explain(item.name, item.key, w, h), list(s.rules), bool(mtime and mtime > since), mtime,
         ))
     for p in found.problems:
-        rows.append(Row(len(rows), p.rel, Path(p.rel).name, "", "?", "?", 0, 0, [], {}, "failed", p.message()))
+        rows.append(Row(p.rel, p.rel, Path(p.rel).name, "", "?", "?", 0, 0, [], {}, "failed", p.message()))
     return rows

@@ -158,7 +158,8 @@ def make_app(service: ReviewService, token: str, port: int):
                                   sort=q.get("sort", "name"), desc=q.get("desc") == "1")
         except ValueError as e:
             return error(e)
-        compact = [[r.id, r.name, r.status, r.group, r.width, r.height, int(r.changed), 1 if r.output else 0] for r in found]
+        # the last field versions the thumbnail's address: a rebuilt texture gets a new one
+        compact = [[r.id, r.name, r.status, r.group, r.width, r.height, int(r.changed), 1 if r.output else 0, f"{r.out_mtime:.6f}"] for r in found]
         return JSONResponse({"game": service.root.game, "emulator": service.root.emulator, "target": service.target.id,
                              "profile": str(service.editor.path), "undo": service.editor.can_undo(), "busy": service.busy,
                              "facets": service.facets(), "total": len(service.rows), "rows": compact})
@@ -167,7 +168,7 @@ def make_app(service: ReviewService, token: str, port: int):
         if (bad := guard(request)) is not None:
             return bad
         try:
-            r = service.row(int(request.path_params["rid"]))
+            r = service.row(request.query_params.get("key", ""))
         except (PathRefused, ValueError) as e:
             return error(e, 404)
         return JSONResponse(r.to_json())
@@ -177,10 +178,13 @@ def make_app(service: ReviewService, token: str, port: int):
             return bad
         q = request.query_params
         try:
-            data = await asyncio.to_thread(service.thumb, int(q.get("id", "-1")), q.get("which", "out"), int(q.get("size", "96")))
+            data = await asyncio.to_thread(service.thumb, q.get("key", ""), q.get("which", "out"), int(q.get("size", "96")))
         except (PathRefused, ValueError, OSError) as e:
             return error(e, 404)
-        return Response(data, media_type="image/png", headers={"Cache-Control": "no-cache"})
+        # An address with the pack file's version (v) names one picture for good: cache it.
+        # Without one (nothing built yet) the browser asks again each time.
+        versioned = q.get("v", "") not in ("", f"{0.0:.6f}")
+        return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=86400" if versioned else "no-cache"})
 
     async def file(request: Request) -> Response:
         if (bad := guard(request)) is not None:
@@ -218,7 +222,7 @@ def make_app(service: ReviewService, token: str, port: int):
             settings = body.get("set", {})
             if not isinstance(ids, list) or not isinstance(settings, dict):
                 raise BodyError("'ids' must be a list and 'set' an object", 400)
-            return JSONResponse(service.set_rule(str(body.get("name", "")), [int(i) for i in ids], settings))
+            return JSONResponse(service.set_rule(str(body.get("name", "")), [str(i) for i in ids], settings))
         except BodyError as e:
             return JSONResponse({"error": str(e)}, e.status)
         except (TexpackError, ValueError, TypeError) as e:
@@ -268,7 +272,7 @@ def make_app(service: ReviewService, token: str, port: int):
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
     return security_headers(Starlette(routes=[
-        Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row/{rid}", row),
+        Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row", row),
         Route("/api/thumb", thumb), Route("/file", file), Route("/api/profile", profile),
         Route("/api/rules", set_rule, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
         Route("/api/seen", seen, methods=["POST"]), Route("/api/events", events),

@@ -62,6 +62,7 @@ class ReviewService:
         self.listeners: list[Callable[[dict], None]] = []
         self.last_look = self._read_last_look()
         self.rows: list[Row] = []
+        self._by_key: dict[str, Row] = {}
         self.refresh()
 
     def _build_would_accept(self, profile: Profile) -> None:
@@ -79,6 +80,7 @@ class ReviewService:
         rows = build_rows(self.root, self.out, self.target, profile, None, self.last_look)
         with self.lock:
             self.rows = rows
+            self._by_key = {r.id: r for r in rows}
         self.files.forget_thumbs()
 
     def _read_last_look(self) -> float:
@@ -127,15 +129,17 @@ class ReviewService:
             "rule": sorted({x for r in rows for x in r.rules}),
         }
 
-    def row(self, rid: int) -> Row:
+    def row(self, key: str) -> Row:
+        """The row of the texture whose dump is ``key`` (its stable id)."""
         with self.lock:
-            if not 0 <= rid < len(self.rows):
-                raise PathRefused(f"no texture {rid}")
-            return self.rows[rid]
+            r = self._by_key.get(key)
+        if r is None:
+            raise PathRefused(f"no texture {key!r}")
+        return r
 
-    def thumb(self, rid: int, which: str, size: int) -> bytes:
+    def thumb(self, key: str, which: str, size: int) -> bytes:
         """A PNG of the texture's dump or pack image, at most ``size`` px on a side."""
-        r = self.row(rid)
+        r = self.row(key)
         use_dump = which == "dump" or not r.output
         return self.files.thumb("dump" if use_dump else "pack", r.dump if use_dump else r.output, size, r.out_mtime)
 
@@ -144,8 +148,8 @@ class ReviewService:
         for fn in list(self.listeners):
             fn(event)
 
-    def set_rule(self, label: str, ids: list[int], settings: dict[str, Any]) -> dict:
-        """Write a rule for the textures ``ids`` and rebuild those it changes (in the background)."""
+    def set_rule(self, label: str, ids: list[str], settings: dict[str, Any]) -> dict:
+        """Write a rule for the textures ``ids`` (row keys) and rebuild those it changes (in the background)."""
         with self.lock:
             if self.busy:
                 raise StateError(f"busy: {self.busy}")

@@ -61,7 +61,7 @@ async function load() {
   const my = ++loading;
   const data = await getJSON("/api/rows", filters());
   if (my !== loading) return;  // a newer filter won
-  state.rows = data.rows;  // [id, name, status, group, w, h, changed, hasOutput]
+  state.rows = data.rows;  // [key, name, status, group, w, h, changed, hasOutput, version]
   $("game").textContent = `${data.game} · ${data.emulator} → ${data.target}`;
   fillSelect($("group"), data.facets.group, "all formats");
   fillSelect($("status"), data.facets.status, "any status");
@@ -89,11 +89,11 @@ function render() {
       const i = line * state.cols + c;
       const r = state.rows[i];
       if (!r) break;
-      const [id, name, status, group, w, h, changed, hasOut] = r;
+      const [key, name, status, group, w, h, changed, hasOut, v] = r;
       const which = hasOut && !["not built", "skipped", "failed"].includes(status) ? "out" : "dump";
-      cellsNow.push(el("div", { class: `cell${state.selected.has(id) ? " sel" : ""}`, dataset: { id, i }, title: name,
+      cellsNow.push(el("div", { class: `cell${state.selected.has(key) ? " sel" : ""}`, dataset: { key, i }, title: name,
         style: { left: `${c * (state.cell + 8)}px`, top: `${line * state.rowH}px` } },
-        el("div", { class: "img" }, el("img", { loading: "lazy", alt: "", src: api("/api/thumb", { id, which, size: 96 }) })),
+        el("div", { class: "img" }, el("img", { loading: "lazy", alt: "", src: api("/api/thumb", { key, which, size: 96, v }) })),
         el("span", { class: `badge ${cssWord(status)}` }, `${status} · ${group} ${w}×${h}`),
         changed ? el("span", { class: "dot", title: "changed since last look" }) : null,
         el("div", { class: "label" }, name)));
@@ -106,24 +106,25 @@ function render() {
   }
 }
 
-function select(id, i, ev) {
-  if (ev.shiftKey && state.anchor !== null) {
-    const [a, b] = [Math.min(state.anchor, i), Math.max(state.anchor, i)];
+function select(key, i, ev) {
+  const at = state.rows.findIndex((r) => r[0] === state.anchor);  // the anchor is a key: rows may have moved
+  if (ev.shiftKey && at >= 0) {
+    const [a, b] = [Math.min(at, i), Math.max(at, i)];
     for (let k = a; k <= b; k++) state.selected.add(state.rows[k][0]);
   } else if (ev.ctrlKey || ev.metaKey) {
-    state.selected.has(id) ? state.selected.delete(id) : state.selected.add(id);
-    state.anchor = i;
+    state.selected.has(key) ? state.selected.delete(key) : state.selected.add(key);
+    state.anchor = key;
   } else {
-    state.selected = new Set([id]);
-    state.anchor = i;
+    state.selected = new Set([key]);
+    state.anchor = key;
   }
   $("selcount").textContent = `${state.selected.size} selected`;
   render();
-  openTexture(id);
+  openTexture(key);
 }
 
-async function openTexture(id) {
-  const r = await getJSON(`/api/row/${id}`);
+async function openTexture(key) {
+  const r = await getJSON("/api/row", { key });
   state.open = r;
   $("detail").hidden = false;
   $("d-name").textContent = r.name;
@@ -225,7 +226,7 @@ function listen() {
       $("progress").hidden = true;
       message(e.message, true);
     } else if (e.type === "rows") {
-      load().then(() => { if (state.open) openTexture(state.open.id); });
+      load().then(() => { if (state.open) openTexture(state.open.id).catch(() => {}); });
     }
   };
 }
@@ -244,7 +245,7 @@ $("gridwrap").addEventListener("scroll", () => requestAnimationFrame(render));
 window.addEventListener("resize", () => { layout(); render(); });
 $("grid").addEventListener("click", (ev) => {
   const cell = ev.target.closest(".cell");
-  if (cell) select(Number(cell.dataset.id), Number(cell.dataset.i), ev);
+  if (cell) select(cell.dataset.key, Number(cell.dataset.i), ev);
 });
 $("selall").onclick = () => { state.selected = new Set(state.rows.map((r) => r[0])); $("selcount").textContent = `${state.selected.size} selected`; render(); };
 $("selnone").onclick = () => { state.selected = new Set(); $("selcount").textContent = "0 selected"; render(); };
