@@ -427,3 +427,26 @@ def test_gan_stage_alone_from_a_model_file_and_its_recipe_keeps_steps_zero(tmp_p
     recipe = sharp["training"]["recipe"].split()
     assert recipe[recipe.index("--steps") + 1] == "0" and recipe[recipe.index("--energy-weight") + 1] == "5.0"
     assert sharp["training"]["init"]["file"] == "tiny.safetensors" and sharp["detail_of"] == "tuned"
+
+
+def test_span_trains_in_its_fused_form_and_saves_what_spandrel_loads(tmp_path, hr_images):
+    """--arch span: the run trains the fused convolutions; the file holds spandrel's branches
+    (fusing back to the trained weights), and the card points to the learning curve."""
+    from texpack.models.load import load_descriptor
+    from texpack.train.checkpoint import path_for
+
+    cfg = _cfg(tmp_path, arch="span", steps=2, val_every=1)
+    result = train(cfg)
+    desc = load_descriptor(result["psnr"])
+    assert desc.architecture.id == "SPAN" and desc.scale == 2
+    ckpt = torch.load(path_for(cfg), weights_only=True)
+    assert "conv_1.eval_conv.weight" in ckpt["g"] and "conv_1.sk.weight" not in ckpt["g"]  # trained fused
+    card = yaml.safe_load((tmp_path / "models" / "tiny.yaml").read_text())
+    curve = tmp_path / "models" / card["learning_curve"]
+    with Image.open(curve) as im:
+        assert im.size == (640, 360)
+    from texpack.models.span_reparam import fuse
+
+    sd = desc.model.state_dict()
+    w, _ = fuse({k[len("block_1.c1_r."):]: v.float() for k, v in sd.items() if k.startswith("block_1.c1_r.") and "eval_conv" not in k})
+    assert torch.allclose(w, ckpt["ema"]["block_1.c1_r.eval_conv.weight"].float(), atol=2e-3)  # fp16 file

@@ -146,10 +146,26 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
         extra = {"detail_model": cfg.name + "-sharp"} if stage == "psnr" and cfg.gan_steps else {}
         if stage == "gan":
             extra = {"detail_of": cfg.name}
-        result[stage] = write_model(cfg.out, name, export_state(nets.ema.state_dict()), _card(cfg, stage, trainer, info, extra))
+        card = _card(cfg, stage, trainer, info, extra)
+        card["learning_curve"] = _write_curve(cfg.out, name, trainer.history, info["bicubic"].get("psnr"))
+        result[stage] = write_model(cfg.out, name, export_state(nets.ema.state_dict()), card)
 
     trainer.run(on_stage_end)
     return result
+
+
+def _write_curve(out: Path, name: str, history: list[dict], bicubic: float | None) -> str:
+    """``<out>/<name>-curve.png``: validation PSNR against steps (texpack/train/curve.py)."""
+    import io
+
+    from texpack.atomic import write_atomic
+    from texpack.train.curve import draw_curve
+
+    buf = io.BytesIO()
+    draw_curve(history, bicubic, f"{name}: validation PSNR (dB) on held-out textures").save(buf, "PNG")
+    path = Path(out) / f"{name}-curve.png"
+    write_atomic(path, buf.getvalue())
+    return path.name
 
 
 def _sha(path: Path) -> str:
