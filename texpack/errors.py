@@ -8,16 +8,39 @@ from __future__ import annotations
 
 
 class TexpackError(Exception):
-    """Base of every error texpack raises on purpose."""
+    """Base of every error texpack raises on purpose.
+
+    Every one has a ``reason`` (the message without the file it concerns) and ``problems``
+    (every problem, one per line; a single one for most errors), so callers read these
+    fields instead of probing for them or parsing the message.
+    """
+
+    @property
+    def reason(self) -> str:
+        return getattr(self, "_reason", None) or str(self)
+
+    @property
+    def problems(self) -> list[str]:
+        return list(getattr(self, "_problems", None) or [self.reason])
+
+
+def first_line(e: BaseException, lines: int = 1) -> str:
+    """The first ``lines`` lines of an outside library's error, or its type's name: for one-line messages."""
+    text = str(e).strip()
+    return " ".join(text.splitlines()[:lines]) if text else type(e).__name__
+
+
+def rename_hint(suggestions: tuple[str, ...] | list[str]) -> str:
+    """"; rename to 'a' or 'b'" for names an emulator would accept instead, or ""."""
+    return "; rename to " + " or ".join(repr(s) for s in suggestions) if suggestions else ""
 
 
 class FileError(TexpackError):
     """Something wrong with one named file: ``str(e)`` is ``"<name>: <reason>"``."""
 
     def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self.reason = reason
         super().__init__(f"{name}: {reason}")
+        self.name, self._reason = name, reason
 
 
 class DumpNameError(TexpackError, ValueError):
@@ -28,13 +51,8 @@ class DumpNameError(TexpackError, ValueError):
     """
 
     def __init__(self, name: str, reason: str, suggestions: tuple[str, ...] = ()) -> None:
-        self.name = name
-        self.reason = reason
-        self.suggestions = suggestions
-        msg = f"{name!r}: {reason}"
-        if suggestions:
-            msg += "; rename to " + " or ".join(repr(s) for s in suggestions)
-        super().__init__(msg)
+        super().__init__(f"{name!r}: {reason}{rename_hint(suggestions)}")
+        self.name, self._reason, self.suggestions = name, reason, suggestions
 
 
 class ImageError(FileError):
@@ -45,9 +63,8 @@ class ProfileError(TexpackError):
     """A profile with one or more problems; ``problems`` lists every one of them."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
         super().__init__(f"{source}: " + "; ".join(problems))
+        self.source, self._problems = source, list(problems)
 
 
 class LayoutError(TexpackError):

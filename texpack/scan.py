@@ -9,7 +9,7 @@ from pathlib import Path
 
 from texpack.emulators import DumpRoot, TextureName, duckstation, get_emulator
 from texpack.emulators.n64names import N64Name
-from texpack.errors import DumpNameError
+from texpack.errors import DumpNameError, rename_hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +35,7 @@ class Problem:
     suggestions: tuple[str, ...] = ()
 
     def message(self) -> str:
-        s = self.reason
-        if self.suggestions:
-            s += "; rename to " + " or ".join(self.suggestions)
-        return s
+        return self.reason + rename_hint(self.suggestions)
 
     def line(self) -> str:
         return f"{self.rel}: {self.message()}"

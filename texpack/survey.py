@@ -49,7 +49,7 @@ def survey(root: DumpRoot) -> Survey:
         try:
             rgba = decode_item(it)
         except TexpackError as e:
-            s.unreadable.append((it.rel, getattr(e, "reason", str(e))))
+            s.unreadable.append((it.rel, e.reason))
             continue
         groups[(group_label(it.key), f"{rgba.shape[1]}x{rgba.shape[0]}")] += 1
         h = content_hash(rgba)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from texpack.errors import TexpackError
+from texpack.errors import TexpackError, first_line
 
 MAX_BYTES = 4 << 20
 MAX_DEPTH = 64
@@ -80,5 +80,4 @@ def compose(text: str, name: str) -> yaml.Node | None:
 
 
 def _first_line(e: Exception) -> str:
-    s = str(e).strip()
-    return " ".join(s.splitlines()[:2]) if s else type(e).__name__
+    return first_line(e, 2)  # PyYAML puts the problem's position on its second line

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from texpack.errors import ModelError
+from texpack.errors import ModelError, first_line
 from texpack.models.safeload_exts import MODEL_EXTS
 from texpack.resources import data_dir, user_models_dir
 
@@ -56,7 +56,7 @@ def _card(weights: Path) -> dict[str, Any]:
             text = p.read_bytes()[:CARD_LIMIT].decode("utf-8")
             data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-            raise ModelError(f"{p.name}: unreadable model card ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from e
+            raise ModelError(f"{p.name}: unreadable model card ({first_line(e)})") from e
         _CARDS[key] = data if isinstance(data, dict) else {}
     return _CARDS[key]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from texpack.errors import ModelError
+from texpack.errors import ModelError, first_line
 
 from texpack.models.safeload_exts import MODEL_EXTS
 WRAPPERS = ("params_ema", "params", "state_dict", "model_state_dict", "model", "net", "generator")
@@ -79,7 +79,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         else:
             raw = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any failure to read is one clear error
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        reason = first_line(e)
         raise ModelError(f"{name}: cannot read model file ({type(e).__name__}: {reason[:200]})") from e
     sd = unwrap(raw, name)
     check_tensors(sd, size, name)

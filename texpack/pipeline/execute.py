@@ -153,7 +153,7 @@ class Executor:
                 rgba = g.rgba if g.rgba is not None else decode_item(m.item)
                 p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam, m.settings.color_fix)
             except TexpackError as e:
-                self._fail(g, getattr(e, "reason", str(e)))
+                self._fail(g, e.reason)
                 continue
             finally:
                 g.rgba = None
@@ -175,7 +175,7 @@ class Executor:
                     raise
                 except TexpackError as e:
                     for g, _ in entries:
-                        self._fail(g, getattr(e, "reason", str(e)))
+                        self._fail(g, e.reason)
                     if not self.options.keep_going:
                         return False
                     continue

@@ -102,7 +102,7 @@ def plan(
             rel = f"{game_rel}/{target.output_name(item.key, item.name)}"
         except TexpackError as e:
             progress.read()
-            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", getattr(e, "reason", str(e))))
+            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", e.reason))
             continue
         bad = rel_problem(rel, game_rel)
         if bad or rel in claimed:
@@ -138,7 +138,7 @@ def plan(
             raise
         except TexpackError as e:
             # The previous pack file (if any) stays: a texture that fails now keeps its old output.
-            result.outcomes.append(Outcome(item.rel, Status.FAILED, rel, getattr(e, "reason", str(e))))
+            result.outcomes.append(Outcome(item.rel, Status.FAILED, rel, e.reason))
             continue
         g = groups.get(job)
         if g is None:

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from texpack.errors import TexpackError
+from texpack.errors import ProfileError, TexpackError
 from texpack.review.files import PathRefused
 from texpack.review.service import ReviewService
 
@@ -226,7 +226,7 @@ def make_app(service: ReviewService, token: str, port: int):
         except BodyError as e:
             return JSONResponse({"error": str(e)}, e.status)
         except (TexpackError, ValueError, TypeError) as e:
-            msg = "; ".join(e.problems) if hasattr(e, "problems") else str(e)
+            msg = "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)
             return JSONResponse({"error": msg}, 400)
 
     async def undo(request: Request) -> Response:
@@ -235,7 +235,7 @@ def make_app(service: ReviewService, token: str, port: int):
         try:
             return JSONResponse(service.undo())
         except TexpackError as e:
-            return JSONResponse({"error": "; ".join(e.problems) if hasattr(e, "problems") else str(e)}, 400)
+            return JSONResponse({"error": "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)}, 400)
 
     async def seen(request: Request) -> Response:
         if (bad := guard(request, change=True)) is not None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from texpack.emulators.psxnames import LOAD_EXTENSIONS, PsxTextureName, VramWriteName, parse_psx_title
-from texpack.errors import DumpNameError, PackError
+from texpack.errors import DumpNameError, PackError, rename_hint
 from texpack.targets.base import CheckResult, PackContext, Target
 from texpack.targets.checkutil import image_size, scale_of
 from texpack.targets.duckstation_config import read_aliases, update_config
@@ -125,7 +125,7 @@ class DuckStation(Target):
             try:
                 key = parse_psx_title(p.stem)
             except DumpNameError as e:
-                res.add("error", rel, e.reason + ("; rename to " + " or ".join(e.suggestions) if e.suggestions else ""))
+                res.add("error", rel, e.reason + rename_hint(e.suggestions))
                 continue
             for odd in key.oddities:
                 res.add("warning", rel, odd)
