@@ -37,9 +37,6 @@ class Problem:
     def message(self) -> str:
         return self.reason + rename_hint(self.suggestions)
 
-    def line(self) -> str:
-        return f"{self.rel}: {self.message()}"
-
 
 @dataclass(frozen=True, slots=True)
 class Skipped:

@@ -64,13 +64,6 @@ class SourceCache:
         """Pixels already decoded elsewhere (the watcher's settle check) for the next lookup."""
         self.decoded[Path(path)] = (sig, rgba)
 
-    def lookup(self, item: DumpItem) -> tuple[SourceInfo, np.ndarray | None]:
-        """(content hash and size, decoded pixels when they were decoded now or handed over)."""
-        found = self._finish(item, self._start(item, None))[1]
-        if isinstance(found, TexpackError):
-            raise found
-        return found
-
     def lookup_many(self, items: list[DumpItem], workers: int, window: int = 64) -> Iterator[tuple[DumpItem, tuple[SourceInfo, np.ndarray | None] | TexpackError]]:
         """:meth:`lookup` for many items, in order, decoding the ones not in the cache on
         ``workers`` threads (PNG decoding and hashing release the GIL), at most ``window``

@@ -32,8 +32,4 @@ def get_target(target_id: str) -> Target:
         raise UsageError(f"unknown target {target_id!r} (known: {', '.join(TARGETS)})") from None
 
 
-def targets_for(family: str) -> list[Target]:
-    return [t for t in TARGETS.values() if t.family == family]
-
-
-__all__ = ["TARGETS", "TARGET_IDS", "CheckResult", "Finding", "SizeDecision", "Target", "get_target", "targets_for"]
+__all__ = ["TARGETS", "TARGET_IDS", "CheckResult", "Finding", "SizeDecision", "Target", "get_target"]

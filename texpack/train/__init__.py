@@ -29,8 +29,8 @@ from texpack.train.metrics import psnr, sharpness, summarise
 __all__ = ["TrainConfig", "Progress", "train", "TrainResult"]
 
 
-class TrainResult(dict):
-    """Paths of the written models: ``{"psnr": Path, "gan": Path}`` (GAN only when trained)."""
+# Paths of the written models: {"psnr": Path, "gan": Path} (the GAN one only when trained).
+TrainResult = dict[str, Path]
 
 
 def _device_and_precision(cfg: TrainConfig) -> tuple[torch.device, str]:
@@ -133,7 +133,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
         "device": str(device), "precision": precision, "val_images": len(val_pairs),
         "bicubic": _bicubic_baseline(val_pairs, cfg.scale),
     }
-    result = TrainResult()
+    result: TrainResult = {}
     started = {"t": time.monotonic(), "step": trainer.step}
 
     def on_stage_end(stage: str) -> None:
