@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from examples.synth import SynthSpec, make_gliden64_dump  # noqa: E402
 from texpack.atomic import write_atomic  # noqa: E402
 from texpack.build import BuildRequest, build  # noqa: E402
-from texpack.engine.options import EngineOptions  # noqa: E402
 from texpack.engine.ncnn_engine import NcnnUpscaler, supports  # noqa: E402
+from texpack.engine.options import EngineOptions  # noqa: E402
 from texpack.engine.torch_engine import TorchUpscaler, cpu_has_native_bf16  # noqa: E402
 from texpack.imageio import encode_png, load_rgba  # noqa: E402
 from texpack.models import find_model  # noqa: E402
@@ -93,9 +93,9 @@ def engine_table(models: dict[str, str], repeats: int, threads: int) -> list[str
             n = batch if "x4plus" not in label else max(1, batch // 8)
             x = np.random.default_rng(0).random((n, side, side, 3), dtype=np.float32)
             px = n * side * side
-            rate = {p: px / best_of(lambda e=e: e.run(x), repeats) for p, e in engines.items()}
+            rate = {p: px / best_of(lambda e=e, x=x: e.run(x), repeats) for p, e in engines.items()}
             chw = [np.ascontiguousarray(img.transpose(2, 0, 1)) for img in x]
-            nc = px / best_of(lambda: [ncnn_run(net, c) for c in chw], repeats)
+            nc = px / best_of(lambda net=net, chw=chw: [ncnn_run(net, c) for c in chw], repeats)
             cells = " | ".join(f"{rate[k] / 1e3:.0f}k" if k in rate else "-" for k in [f"torch {p}" for p in precisions] + ["ncnn"])
             rows.append(f"| {label} | {side}x{side} | {n} | {cells} | {nc / 1e3:.0f}k | {max(rate.values()) / nc:.2f}x |")
     return rows

@@ -78,10 +78,10 @@ def main() -> None:
             px = batch * side * side
             xt = torch.from_numpy(x).permute(0, 3, 1, 2).to(dev, half).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
-                fwd = rate(lambda: eng.net(xt), px, args.seconds, sync)
-                ours = rate(lambda: eng.run(x, as_uint8=True), px, args.seconds, sync)
+                fwd = rate(lambda eng=eng, xt=xt: eng.net(xt), px, args.seconds, sync)
+                ours = rate(lambda eng=eng, x=x: eng.run(x, as_uint8=True), px, args.seconds, sync)
 
-                def per_image():
+                def per_image(x=x, half=half, peer=peer):
                     for img in x:
                         t = torch.from_numpy(img).permute(2, 0, 1)[None].to(dev, half)
                         peer(t).float().clamp_(0, 1).cpu().numpy()

@@ -88,7 +88,7 @@ def make_cases(images, seed: int = 2026, kernel: str | None = None) -> list[Case
     dithering stay as the seed picks them), else each case's kernel is picked too."""
     rng = np.random.default_rng(seed)
     cases = []
-    for i, (set_name, stem, img) in enumerate(images):
+    for i, (set_name, _stem, img) in enumerate(images):
         h, w = img.shape[:2]
         f = max(h, w) / SIDE
         if f > 1:
@@ -144,11 +144,11 @@ def measure(cases: list[Case], pack: Path) -> list[tuple[float, float, float]]:
 def score(cases: list[Case], values: list[tuple[float, float, float]], key=lambda c: c.set) -> dict:
     """Mean PSNR, median sharpness and median grid per group of cases (by set unless ``key``)."""
     groups: dict = {}
-    for c, v in zip(cases, values):
+    for c, v in zip(cases, values, strict=True):
         groups.setdefault(key(c), []).append(v)
     res = {}
     for k, vs in groups.items():
-        ps, ss, gs = zip(*vs)
+        ps, ss, gs = zip(*vs, strict=True)
         res[k] = summarise(list(ps), list(ss))
         res[k]["grid"] = float(np.nanmedian(gs))
     return res

@@ -24,11 +24,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from texpack.engine.options import EngineOptions  # noqa: E402
-from texpack.engine.threads import cores  # noqa: E402
 from texpack.engine.select import make_engine  # noqa: E402
+from texpack.engine.threads import cores  # noqa: E402
 from texpack.models import DEFAULT_MODEL, find_model  # noqa: E402
 from texpack.models.load import load_model  # noqa: E402
-
 
 ENGINES = ("torch", "ncnn")
 

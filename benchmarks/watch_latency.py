@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -24,13 +24,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from examples.synth import psx_pixels  # noqa: E402
 from texpack.emulators import find_dump_roots  # noqa: E402
 from texpack.engine.options import EngineOptions  # noqa: E402
 from texpack.engine.pool import EnginePool  # noqa: E402
 from texpack.engine.threads import live_thread_count  # noqa: E402
 from texpack.imageio import encode_png  # noqa: E402
 from texpack.session import GameOptions, open_game  # noqa: E402
-from examples.synth import psx_pixels  # noqa: E402
 from texpack.watch.watcher import Watcher  # noqa: E402
 
 SIZES = [(16, 16), (32, 32), (64, 64), (32, 64), (64, 32)]

@@ -4,7 +4,6 @@
 import numpy as np
 import pytest
 
-
 from texpack.check import check
 from texpack.imageio import encode_png
 

@@ -4,11 +4,11 @@ import torch
 from PIL import Image
 
 from texpack.alpha_modes import AlphaMode, SeamMode
-from texpack.models import DEFAULT_MODEL, find_model
-from texpack.models.load import load_model
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
 from texpack.errors import EngineError, UsageError
 from texpack.imagesteps import prepare, upscale_group
+from texpack.models import DEFAULT_MODEL, find_model
+from texpack.models.load import load_model
 
 from .conftest import DATA, EXAMPLES
 

@@ -359,7 +359,8 @@ def test_crafted_state_rows_and_planted_files_never_reach_outside(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     db = sqlite3.connect(tmp_path / "out" / ".texpack" / "state.sqlite")
-    db.execute("INSERT INTO outputs VALUES (?,?,?,?,?,?,?)", ("textures/SLUS-00001/replacements/../../../../victim.txt", "j", "d", None, str((tmp_path / "textures" / "SLUS-00001" / "dumps").resolve()), 8, 0))
+    row = ("textures/SLUS-00001/replacements/../../../../victim.txt", "j", "d", None, str((tmp_path / "textures" / "SLUS-00001" / "dumps").resolve()), 8, 0)
+    db.execute("INSERT INTO outputs VALUES (?,?,?,?,?,?,?)", row)
     db.commit()
     db.close()
     rep = tmp_path / "out" / "textures" / "SLUS-00001" / "replacements"

@@ -1,6 +1,6 @@
 import io
-import zlib
 import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from texpack.errors import ImageError, PackError
 from texpack.atomic import TMP_PREFIX, remove_temps, write_atomic
+from texpack.errors import ImageError, PackError
 from texpack.imageio import decode_rgba, encode_png
 
 

@@ -14,16 +14,15 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
 from texpack import imageio
 from texpack.atomic import TMP_PREFIX
-
 from texpack.cli import main
 from texpack.engine.base import ResampleUpscaler
 from texpack.engine.ncnn_engine import NcnnUpscaler
 from texpack.engine.torch_engine import TorchUpscaler
 from texpack.imageio import encode_png
 from texpack.state import State
-from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump
 
 from .conftest import EXAMPLES, run_build
 from .packcheck import describe
@@ -233,8 +232,8 @@ def test_disk_full_stops_cleanly_and_next_run_continues(tmp_path, monkeypatch):
 def test_a_failed_write_keeps_the_files_other_encoders_finished(tmp_path, monkeypatch):
     """The oldest write fails while a second encoder thread has finished a later one: that
     later file is complete on disk, so the state must know it and the next run reuse it."""
-    from concurrent.futures import ThreadPoolExecutor
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from texpack.pipeline import execute
 

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
 from texpack.emulators import find_dump_roots
 from texpack.errors import LayoutError
 from texpack.scan import scan
-from examples.synth import SynthSpec, make_duckstation_dump, make_gliden64_dump, make_rice_dump
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from safetensors.torch import save_file
 
 from texpack.errors import ModelError
 from texpack.models import DEFAULT_MODEL, find_model
-from texpack.models.load import load_model
-from texpack.models.safeload import read_state_dict
 from texpack.models.install import import_ncnn, install_from_ncnn_package
+from texpack.models.load import load_model
 from texpack.models.ncnn import read_ncnn
+from texpack.models.safeload import read_state_dict
 
 from .ncnn_writer import rrdb_to_ncnn, srvgg_to_ncnn
 from .reference_archs import RRDBNet, SRVGGNetCompact

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import yaml
 
-
 from texpack.emulators.n64names import parse_n64_name
 from texpack.emulators.psxnames import parse_psx_title
 from texpack.imageio import load_rgba
@@ -160,6 +159,7 @@ def _dumps_in(folder: Path) -> dict[str, Path]:
 
 def test_rice_png_wins_over_bmp_of_the_same_texture(tmp_path):
     from PIL import Image
+
     from texpack.imageio import encode_png
 
     root = tmp_path / "texture_dump" / "GAME"

@@ -8,9 +8,9 @@ from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.emulators.n64names import parse_n64_name
 from texpack.emulators.psxnames import parse_psx_title
 from texpack.errors import ProfileError
-from texpack.targets import get_target
 from texpack.profile import json_schema, load_profile
 from texpack.resources import data_dir
+from texpack.targets import get_target
 
 
 def write(tmp_path: Path, text: str, name="p.yaml") -> Path:

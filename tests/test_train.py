@@ -361,7 +361,7 @@ def test_ema_forgets_the_stage_start_in_short_stages():
     from texpack.train.loop import EMA_DECAY, ema_decay, ema_update
 
     rates = [ema_decay(t) for t in range(20000)]
-    assert rates[0] == pytest.approx(0.1) and all(a <= b for a, b in zip(rates, rates[1:])) and rates[-1] == EMA_DECAY
+    assert rates[0] == pytest.approx(0.1) and all(a <= b for a, b in zip(rates, rates[1:], strict=False)) and rates[-1] == EMA_DECAY
     # A weight that jumps from 0 to 1 at the stage start: within a few hundred steps of a
     # stage the average has followed it (a constant 0.999 would still be at 0.26 after 300).
     g, ema = torch.nn.Linear(1, 1, bias=False), torch.nn.Linear(1, 1, bias=False)

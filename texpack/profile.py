@@ -114,7 +114,7 @@ class Profile:
     def scales(self) -> list[tuple[str, int, int]]:
         """(key path, line, value) of the base scale and of every rule that sets one."""
         vals = [self.base.scale] + [r.set["scale"] for r in self.rules if "scale" in r.set]
-        return [(p, ln, v) for (p, ln), v in zip(self.scale_lines, vals)]
+        return [(p, ln, v) for (p, ln), v in zip(self.scale_lines, vals, strict=True)]
 
     def without_scales(self) -> Profile:
         """The profile with every scale setting dropped (a ``--scale`` override replaces them)."""

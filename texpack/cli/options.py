@@ -18,8 +18,12 @@ def dump_options(f: Callable) -> Callable:
 
 
 def engine_options(f: Callable) -> Callable:
-    f = click.option("--quality", type=click.Choice(QUALITIES), default="fast", show_default=True, help="max: average each network output over 8 flips and rotations (x8 self-ensemble): a little more faithful, 8x the network time; for distributable packs.")(f)
-    f = click.option("--cpu-engine", type=click.Choice(CPU_ENGINES), default="auto", show_default=True, help="On the CPU: ncnn (Winograd convolutions, about 2x PyTorch fp32) for Compact and SPAN networks when the precision is fp32, else PyTorch.")(f)
+    f = click.option("--quality", type=click.Choice(QUALITIES), default="fast", show_default=True,
+        help="max: average each network output over 8 flips and rotations (x8 self-ensemble): a little more faithful, 8x "
+        "the network time; for distributable packs.")(f)
+    f = click.option("--cpu-engine", type=click.Choice(CPU_ENGINES), default="auto", show_default=True,
+        help="On the CPU: ncnn (Winograd convolutions, about 2x PyTorch fp32) for Compact and SPAN networks when the "
+        "precision is fp32, else PyTorch.")(f)
     f = click.option("--tile", type=click.IntRange(32, 4096), help="Tile side in source pixels (default: from free memory).")(f)
     f = click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True, help="fp16 on CUDA, bf16 on CPUs with native bf16, else fp32.")(f)
     f = click.option("--device", default="auto", show_default=True, help=f"One of {', '.join(DEVICES)} or cuda:N.")(f)

@@ -45,9 +45,13 @@ def _minutes(ctx, param, value: float) -> float:
 @click.option("--gan-lr", type=float, default=1e-4, show_default=True, callback=_rate, help="Learning rate of the GAN stage.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice; the same seed gives the same model.")
 @click.option("--device", default="auto", show_default=True, help="cuda, mps or cpu (default: the fastest present).")
-@click.option("--precision", type=click.Choice(["auto", "fp32", "fp16", "bf16"]), default="auto", show_default=True, help="bf16 on CPUs with native bf16 and CUDA cards that have it, fp16 on other CUDA cards, else fp32.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "fp16", "bf16"]), default="auto", show_default=True,
+    help="bf16 on CPUs with native bf16 and CUDA cards that have it, fp16 on other CUDA cards, else "
+    "fp32.")
 @click.option("--vgg", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="torchvision vgg19 state dict for the perceptual loss (else edges + feature matching).")
-@click.option("--energy-weight", type=click.FloatRange(0, 1000), default=0.0, show_default=True, help="GAN stage: weight of the loss that matches the amount of local detail to the truth's (sharper, less faithful).")
+@click.option("--energy-weight", type=click.FloatRange(0, 1000), default=0.0, show_default=True,
+    help="GAN stage: weight of the loss that matches the amount of local detail to the truth's (sharper, less "
+    "faithful).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Model folder to write to (default: the user's).")
 @click.option("--work", type=click.Path(file_okay=False, path_type=Path), help="Checkpoint folder (default: OUT/.train).")
 @click.option("--checkpoint-minutes", type=float, default=10.0, show_default=True, callback=_minutes, help="How often to save a resumable checkpoint.")
@@ -56,7 +60,8 @@ def _minutes(ctx, param, value: float) -> float:
 @click.option("--license", "license_", default="", help="Licence of the weights, for the model card.")
 @click.option("--card", "card_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML with extra model-card fields (data sources and their licences).")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), help="Write a grid of training pairs (target left, dump-like input right) to this PNG and stop.")
-def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_steps, batch, lr_patch, lr, gan_lr, seed, device, precision, vgg, energy_weight, out, work, checkpoint_minutes, val_every, resume, license_, card_file, preview) -> None:
+def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_steps, batch, lr_patch, lr, gan_lr, seed, device,
+            precision, vgg, energy_weight, out, work, checkpoint_minutes, val_every, resume, license_, card_file, preview) -> None:
     """Train a model on dump-like textures made from high-resolution images.
 
     Each step cuts crops from the images, downscales them and stores them in a console

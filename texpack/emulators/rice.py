@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from texpack import fswalk
-from texpack.fswalk import Listing
-
 from texpack.emulators.n64names import N64Name, parse_n64_name
+from texpack.fswalk import Listing
 
 ID = "rice"
 FAMILY = "n64"

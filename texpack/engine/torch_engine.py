@@ -13,9 +13,9 @@ from torch.nn import functional as F
 
 from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
 from texpack.engine.threads import set_torch_threads
-from texpack.models.load import LoadedModel
 from texpack.engine.tiling import run_tiled
 from texpack.errors import EngineError, UsageError
+from texpack.models.load import LoadedModel
 
 log = logging.getLogger(__name__)
 

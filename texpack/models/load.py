@@ -56,7 +56,7 @@ class LoadedModel:
 
 def _spandrel_load(sd: dict[str, torch.Tensor], name: str) -> Any:
     try:
-        from spandrel import ImageModelDescriptor, MAIN_REGISTRY, UnsupportedModelError
+        from spandrel import MAIN_REGISTRY, ImageModelDescriptor, UnsupportedModelError
     except ImportError as e:  # pragma: no cover - spandrel is a dependency
         raise ModelError(f"spandrel is needed to load {name} ({e})") from e
     try:

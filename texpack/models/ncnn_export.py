@@ -72,7 +72,7 @@ class Graph:
                 if len(uses) > 1:
                     names = [f"{b}_split{k}" for k in range(len(uses))]
                     final.append(["Split", f"split_{b}", [b], names, ""])
-                    for (ci, cii), nm in zip(uses, names):
+                    for (ci, cii), nm in zip(uses, names, strict=True):
                         layers[ci][2][cii] = nm
         blobs = {b for layer in final for b in layer[2] + layer[3]}
         lines = [MAGIC, f"{len(final)} {len(blobs)}"]

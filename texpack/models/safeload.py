@@ -16,8 +16,8 @@ from typing import Any
 import torch
 
 from texpack.errors import ModelError, first_line
-
 from texpack.models.safeload_exts import MODEL_EXTS
+
 WRAPPERS = ("params_ema", "params", "state_dict", "model_state_dict", "model", "net", "generator")
 MAX_FILE_BYTES = 4 << 30  # no published SR model comes near this
 

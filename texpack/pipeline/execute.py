@@ -21,10 +21,10 @@ from texpack import imageio
 from texpack.atomic import write_atomic
 from texpack.engine.pool import EnginePool
 from texpack.errors import PackError, TexpackError, UsageError
+from texpack.imagesteps import Prepared, prepare, upscale_group
 from texpack.pipeline.ledger import Ledger
 from texpack.pipeline.plan import Group, Member, Plan
 from texpack.pipeline.sources import decode_item
-from texpack.imagesteps import Prepared, prepare, upscale_group
 from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status
 from texpack.targets import Target
@@ -179,7 +179,7 @@ class Executor:
                     if not self.options.keep_going:
                         return False
                     continue
-                for (g, _), rgba in zip(entries, results):
+                for (g, _), rgba in zip(entries, results, strict=True):
                     rgba = self.target.finish_texture(rgba, g.first.item.key)
                     pending.append((g, writers.submit(_encode_and_write, self.ledger.path(g.first.rel), rgba, self.ledger.owner), rgba.nbytes))
                 del results, entries

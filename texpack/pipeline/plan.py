@@ -18,9 +18,9 @@ import xxhash
 from texpack.emulators.n64names import N64Name
 from texpack.engine.pool import EngineKey
 from texpack.errors import TexpackError, UsageError
+from texpack.imagesteps import PIPELINE_VERSION
 from texpack.pipeline.ledger import rel_problem
 from texpack.pipeline.sources import SourceCache
-from texpack.imagesteps import PIPELINE_VERSION
 from texpack.profile import Settings
 from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status

@@ -25,9 +25,9 @@ from texpack.progress import NoProgress
 from texpack.review.catalog import Row, build_rows
 from texpack.review.files import PathRefused, ReviewFiles
 from texpack.review.rules import ProfileEditor
+from texpack.safefs import own_dir, read_own_text
 from texpack.scan import scan
 from texpack.session import GameOptions, check_models, open_game, resolve_target
-from texpack.safefs import own_dir, read_own_text
 from texpack.state import STATE_DIR
 
 SORTS = {

@@ -8,10 +8,9 @@ sampler's random state, the stage and step, and the validation history. Loaded w
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import io
 
 import torch
 

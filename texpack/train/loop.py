@@ -74,7 +74,7 @@ def ema_decay(step: int) -> float:
 
 def ema_update(ema: nn.Module, g: nn.Module, decay: float = EMA_DECAY) -> None:
     with torch.no_grad():
-        for pe, pg in zip(ema.parameters(), g.parameters()):
+        for pe, pg in zip(ema.parameters(), g.parameters(), strict=True):
             pe.lerp_(pg, 1 - decay)
 
 

@@ -169,4 +169,4 @@ def ragan_g_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.
 
 
 def feature_matching(real_feats: list[torch.Tensor], fake_feats: list[torch.Tensor]) -> torch.Tensor:
-    return sum(F.l1_loss(f, r.detach()) for r, f in zip(real_feats, fake_feats)) / max(1, len(real_feats))
+    return sum(F.l1_loss(f, r.detach()) for r, f in zip(real_feats, fake_feats, strict=True)) / max(1, len(real_feats))
