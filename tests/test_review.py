@@ -221,6 +221,7 @@ def shot(d, name):
 @browser
 def test_page_filter_open_tune_and_rebuild(setup, driver):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
     svc, _, profile, tmp = setup
@@ -246,6 +247,11 @@ def test_page_filter_open_tune_and_rebuild(setup, driver):
         assert "name: this texture wraps" in profile.read_text() and "seam: wrap" in profile.read_text()
         assert out.stat().st_mtime_ns != before
         wait(lambda: "seam" in driver.find_element(By.ID, "d-settings").text and "this texture wraps" in driver.find_element(By.ID, "d-settings").text)
+        names = [r.name for r in svc.query(group="RGBA32")]
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)  # the next texture of the filtered list
+        wait(lambda: driver.find_element(By.ID, "d-name").text == names[(names.index(svc.row(rid).name) + 1) % len(names)])
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
+        wait(lambda: driver.find_element(By.ID, "d-name").text == svc.row(rid).name)
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("3x3 tiled")
         wait(lambda: driver.find_elements(By.ID, "d-tiled"))
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("side by side")

@@ -247,6 +247,18 @@ $("grid").addEventListener("click", (ev) => {
   const cell = ev.target.closest(".cell");
   if (cell) select(cell.dataset.key, Number(cell.dataset.i), ev);
 });
+// Arrow keys step through the filtered list from the open texture (not while typing).
+document.addEventListener("keydown", (ev) => {
+  if (!["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp"].includes(ev.key) || ev.target.closest("input, select, textarea")) return;
+  if (!state.rows.length) return;
+  const at = state.open ? state.rows.findIndex((r) => r[0] === state.open.id) : -1;
+  const step = ev.key === "ArrowRight" ? 1 : ev.key === "ArrowLeft" ? -1 : ev.key === "ArrowDown" ? state.cols : -state.cols;
+  const i = Math.max(0, Math.min(state.rows.length - 1, at < 0 ? 0 : at + step));
+  ev.preventDefault();
+  const wrap = $("gridwrap"), top = Math.floor(i / state.cols) * state.rowH;
+  if (top < wrap.scrollTop || top + state.rowH > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = top - state.rowH;
+  select(state.rows[i][0], i, { shiftKey: false, ctrlKey: false, metaKey: false });
+});
 $("selall").onclick = () => { state.selected = new Set(state.rows.map((r) => r[0])); $("selcount").textContent = `${state.selected.size} selected`; render(); };
 $("selnone").onclick = () => { state.selected = new Set(); $("selcount").textContent = "0 selected"; render(); };
 $("apply").onclick = apply;
