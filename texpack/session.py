@@ -73,6 +73,7 @@ class GameSession:
         self.game_rel = self.game_dir.relative_to(self.out).as_posix()
         self.source = str(Path(root.path).resolve())
         self.state = None if options.dry_run else State.open(self.out, options.reset_state)
+        self.models_used: set[tuple[str, float]] = set()
         self.sources = SourceCache(self.state)
         self.ledger = Ledger(self.state, self.out, self.game_rel, self.source) if self.state else None
         if self.state is not None:
@@ -105,11 +106,31 @@ class GameSession:
     def process(self, items: list[DumpItem], progress: ProgressSink = NO_PROGRESS) -> list[Outcome]:
         """Bring the pack files of ``items`` up to date; one :class:`Outcome` per item."""
         p = self.plan(items, progress)
+        self.models_used |= {(g.engine.model, g.engine.detail) for g in p.groups}
         if self.ledger is None:
             return p.outcomes + [Outcome(m.item.rel, Status.BUILT, m.rel, "dry run") for g in p.groups for m in g.members]
         ex = Executor(ledger=self.ledger, pool=self.pool, target=self.target, progress=progress,
                       options=ExecOptions(keep_going=self.options.keep_going, overwrite=self.options.overwrite))
         return ex.run(p)
+
+    def model_credits(self) -> list[dict]:
+        """Each network this session upscaled with: name, licence and source from its card,
+        and its sharp partner when ``detail`` blended one in, for the pack's report."""
+        from texpack.engine.base import RESAMPLE_MODES
+        from texpack.models.catalog import find_model
+
+        out = []
+        for name, detail in sorted(self.models_used):
+            if name in RESAMPLE_MODES:
+                continue
+            entries = [find_model(name)]
+            if detail > 0 and entries[0].detail_partner:
+                entries.append(find_model(entries[0].detail_partner))
+            for e in entries:
+                src = e.card.get("source") or e.card.get("init") or ""
+                out.append({"model": e.name, "license": str(e.card.get("license", "unknown")),
+                            "source": src if isinstance(src, str) else str(src), "detail": detail if e is not entries[0] else None})
+        return out
 
     def remove_stale(self, keep: set[str]) -> list[Outcome]:
         return self.ledger.remove_stale(keep) if self.ledger else []
