@@ -344,3 +344,18 @@ def test_a_dump_arriving_during_review_keeps_the_selection_on_its_texture(setup,
         assert "00000001" not in profile.read_text()
     finally:
         server.shutdown()
+
+
+def test_tuning_while_a_watch_holds_the_pack_saves_the_rule_and_hands_the_rebuild_over(setup):
+    from texpack.state import State
+
+    svc, client, profile, tmp = setup
+    held = State.open(tmp / "pack")  # as a running watch holds it
+    try:
+        r = post(client, "/api/rules", {"name": "while playing", "ids": [svc.rows[0].id], "set": {"seam": "mirror"}})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["changed"] == 1 and f"pid {os.getpid()}" in body["rebuilt_by"]
+        assert "while playing" in profile.read_text() and not svc.busy  # saved; the watch does the rebuild
+    finally:
+        held.close()

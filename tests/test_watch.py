@@ -485,3 +485,28 @@ def test_opening_a_game_does_not_wait_for_pytorch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_profile_saved_while_watching_rebuilds_only_what_it_changes(tmp_path):
+    """Tune while playing: a rule written into the pack's own profile (as texpack review does)
+    is taken up by the running watch, which redoes the textures it changes and only those."""
+    w = Running(tmp_path, model=None)  # the profile chooses the model
+    try:
+        names = [NAME.format(i) for i in (1, 2, 3)]
+        for i, n in enumerate(names, 1):
+            (w.dumps / n).write_bytes(tex(i))
+        assert w.wait_for(names)
+        before = {n: (w.out / n).stat().st_mtime_ns for n in names}
+        first = load_rgba(w.out / names[0])
+        profile = tmp_path / "profiles" / "SLUS-00001.yaml"
+        profile.parent.mkdir()
+        profile.write_text(f"extends: defaults/duckstation\nrules:\n  - name: smoother\n    match: {{name: '{names[0]}'}}\n    model: bilinear\n")
+        assert w.wait_until(lambda: not np.array_equal(load_rgba(w.out / names[0]), first), timeout=20), w.watcher.note
+        assert all((w.out / n).stat().st_mtime_ns == before[n] for n in names[1:])  # the others were current
+        assert "profile changed" in w.watcher.note
+        profile.write_text("rules: [ {name: broken, scale: 0} ]\n")  # a bad edit: named, the last good profile stays
+        assert w.wait_until(lambda: "not used" in w.watcher.note, timeout=10)
+        (w.dumps / NAME.format(4)).write_bytes(tex(4))
+        assert w.wait_for([NAME.format(4)])
+    finally:
+        w.close()

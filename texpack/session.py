@@ -9,6 +9,7 @@ finishing step. Engines come from a pool the caller owns, so several games share
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -52,8 +53,22 @@ def resolve_target(root: DumpRoot, target: str | None) -> Target:
     return t
 
 
+def profile_path(root: DumpRoot, name: str | None, out: Path | None = None) -> Path:
+    """The profile file a game's build reads: the one named, else the pack's own for the game
+    (``<out>/profiles/<game>.yaml``, as ``texpack review`` writes it), the shipped one, the emulator's."""
+    return find_profile(name) if name else default_profile_for(root.emulator, root.game, out)
+
+
+def file_sig(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def resolve_profile(root: DumpRoot, name: str | None, target: Target, scale: int | None, out: Path | None = None) -> Profile:
-    path = find_profile(name) if name else default_profile_for(root.emulator, root.game, out)
+    path = profile_path(root, name, out)
     profile = load_profile(path)
     if scale is not None:
         problem = target.scale_problem(scale)
@@ -74,6 +89,8 @@ class GameSession:
         self.source = str(Path(root.path).resolve())
         self.state = None if options.dry_run else State.open(self.out, options.reset_state)
         self.models_used: set[tuple[str, float]] = set()
+        path = profile_path(root, options.profile, self.out)
+        self._profile_seen = (path, file_sig(path))
         self.sources = SourceCache(self.state)
         self.ledger = Ledger(self.state, self.out, self.game_rel, self.source) if self.state else None
         if self.state is not None:
@@ -112,6 +129,21 @@ class GameSession:
         ex = Executor(ledger=self.ledger, pool=self.pool, target=self.target, progress=progress,
                       options=ExecOptions(keep_going=self.options.keep_going, overwrite=self.options.overwrite))
         return ex.run(p)
+
+    def reload_profile(self) -> bool:
+        """Take up the game's profile again if its file changed (a rule saved by ``texpack
+        review``, or the pack's own profile made meanwhile); True when the settings changed.
+        A profile a build would refuse raises, and the one in use stays."""
+        path = profile_path(self.root, self.options.profile, self.out)
+        seen = (path, file_sig(path))
+        if seen == self._profile_seen:
+            return False
+        self._profile_seen = seen
+        profile = resolve_profile(self.root, self.options.profile, self.target, self.options.scale, self.out)
+        check_models(profile, self.options, self.pool)
+        changed = profile != self.profile
+        self.profile = profile
+        return changed
 
     def model_credits(self) -> list[dict]:
         """Each network this session upscaled with: name, licence and source from its card,

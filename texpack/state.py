@@ -103,6 +103,21 @@ class PackLock:
             self.fd = -1
 
 
+def pack_writer(out: Path) -> str | None:
+    """Who holds the pack's lock now (``pid N: command``), or None when nobody does; the
+    probe takes and drops the lock at once."""
+    folder = Path(out) / STATE_DIR
+    if not folder.is_dir():
+        return None
+    try:
+        PackLock(folder).release()
+    except StateError:
+        return _read_holder(folder / "lock")
+    except PackError:
+        return None
+    return None
+
+
 def _lock(fd: int) -> None:
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         import msvcrt

@@ -28,7 +28,7 @@ from texpack.review.rules import ProfileEditor
 from texpack.safefs import own_dir, read_own_text
 from texpack.scan import scan
 from texpack.session import GameOptions, check_models, open_game, resolve_target
-from texpack.state import STATE_DIR
+from texpack.state import STATE_DIR, pack_writer
 
 SORTS = {
     "name": lambda r: r.name.lower(),
@@ -170,6 +170,12 @@ class ReviewService:
         self.refresh()
         with self.lock:
             changed = [r for r in self.rows if before.get(r.dump) != r.settings]
+        writer = pack_writer(self.out)
+        if writer is not None:
+            # A running watch owns the pack: it takes up the saved profile within a second
+            # and rebuilds these textures itself; the page follows its writes (watch_pack).
+            return {"changed": len(changed), "undo": self.editor.can_undo(), "rebuilt_by": writer}
+        with self.lock:
             self.busy = why
         th = threading.Thread(target=self._rebuild, args=([r.dump for r in changed], why), daemon=True)
         th.start()

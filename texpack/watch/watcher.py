@@ -158,6 +158,22 @@ class Watcher:
             self.note = ""
             self.catch_up()
 
+    def _reload_profiles(self) -> None:
+        """A game whose profile changed (a rule saved from the review page while playing) gets
+        its dumps queued again; the pipeline redoes only the textures whose settings changed."""
+        for lane in self.lanes.all():
+            try:
+                changed = lane.session.reload_profile()
+            except TexpackError as e:
+                self.note = f"{lane.root.game}: the changed profile is not used ({e})"
+                continue
+            if changed:
+                self.note = f"{lane.root.game}: profile changed; rebuilding what it changes"
+                with self.cond:
+                    for p in get_emulator(lane.root.emulator).list_files(lane.root.path).files:
+                        self.settler.touch(p)
+                    self.cond.notify()
+
     def run(self, stop: threading.Event, catch_up: bool = True, started: threading.Event | None = None) -> None:
         """Watch until ``stop`` is set; the batch in hand is finished before returning."""
         self.source.start()
@@ -185,6 +201,7 @@ class Watcher:
                     last_check = now
                     if not self.source.alive():
                         self._rearm()
+                    self._reload_profiles()
                 if now - last_status > 0.25:
                     self.on_status(self.status())
                     last_status = now

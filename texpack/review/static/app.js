@@ -194,8 +194,12 @@ async function apply() {
   try {
     const name = $("rulename").value || `${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(", ")} (review)`;
     const r = await post("/api/rules", { name, ids: [...state.selected], set });
-    message(`rule saved; rebuilding ${r.changed} textures…`);
-    $("progress").hidden = false;
+    if (r.rebuilt_by) {
+      message(`rule saved; the running watch rebuilds ${r.changed} textures (${r.rebuilt_by})`);
+    } else {
+      message(`rule saved; rebuilding ${r.changed} textures…`);
+      $("progress").hidden = false;
+    }
   } catch (e) {
     message(e.message, true);
   }
@@ -204,7 +208,7 @@ async function apply() {
 async function undo() {
   try {
     const r = await post("/api/undo");
-    message(`undone; rebuilding ${r.changed} textures…`);
+    message(r.rebuilt_by ? `undone; the running watch rebuilds ${r.changed} textures` : `undone; rebuilding ${r.changed} textures…`);
   } catch (e) {
     message(e.message, true);
   }
