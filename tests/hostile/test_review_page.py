@@ -179,3 +179,15 @@ def test_a_rule_a_build_would_refuse_is_not_saved(hostile, settings, words, tmp_
     r = post(c, "/api/rules", {"name": "try", "ids": [svc.rows[0].id], "set": settings})
     assert r.status_code == 400 and words in r.json()["error"], r.json()
     assert (svc.editor.path.read_text() if svc.editor.path.is_file() else None) == before
+
+
+def test_a_killed_profile_write_backs_temp_file_is_removed_on_the_next_save(client):
+    from texpack.atomic import TMP_PREFIX
+
+    svc, c, _ = client
+    folder = svc.editor.path.parent
+    dead = folder / f"{TMP_PREFIX}999999999-0badf00d"  # a write-back killed with -9: its pid is gone
+    dead.write_text("half a profile")
+    r = post(c, "/api/rules", {"name": "after a crash", "ids": [svc.rows[0].id], "set": {"seam": "clamp"}})
+    assert r.status_code == 200, r.text
+    assert not dead.exists()
