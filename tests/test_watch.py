@@ -510,3 +510,22 @@ def test_a_profile_saved_while_watching_rebuilds_only_what_it_changes(tmp_path):
         assert w.wait_for([NAME.format(4)])
     finally:
         w.close()
+
+
+def test_a_watch_into_a_folder_holding_another_packs_files_keeps_them(tmp_path):
+    """An installed pack built elsewhere (its PNGs carry another pack's id) is never replaced
+    by a watch catching up into the same folder."""
+    rep = tmp_path / "textures" / "SLUS-00001" / "replacements"
+    rep.mkdir(parents=True)
+    dumps = tmp_path / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True)
+    (dumps / NAME.format(1)).write_bytes(tex(1))
+    theirs = encode_png(np.full((64, 64, 4), 200, np.uint8), owner="0123456789abcdef")
+    (rep / NAME.format(1)).write_bytes(theirs)
+    w = Running(tmp_path)
+    try:
+        assert w.wait_until(lambda: any(o.dump.endswith(NAME.format(1)) for o in w.outcomes), timeout=20)
+        assert (rep / NAME.format(1)).read_bytes() == theirs
+        assert [o.status.value for o in w.outcomes if o.dump.endswith(NAME.format(1))] == ["kept"]
+    finally:
+        w.close()
