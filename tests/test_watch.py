@@ -16,7 +16,7 @@ from texpack.emulators import find_dump_roots
 from texpack.engine.pool import EnginePool
 from texpack.errors import ImageError
 from texpack.imageio import encode_png, load_rgba
-from texpack.report import Status
+from texpack.report import Outcome, Status
 from texpack.session import GameOptions, open_game
 from texpack.watch.schedule import take_batch
 from texpack.watch.settle import Settled, Settler
@@ -529,3 +529,33 @@ def test_a_watch_into_a_folder_holding_another_packs_files_keeps_them(tmp_path):
         assert [o.status.value for o in w.outcomes if o.dump.endswith(NAME.format(1))] == ["kept"]
     finally:
         w.close()
+
+
+def test_watch_is_a_library_call_that_reports_through_events(tmp_path):
+    from texpack.watch.run import LaneOpened, Waiting, WatchRequest, watch
+
+    top = tmp_path / "textures"
+    top.mkdir()
+    events, stop, started = [], threading.Event(), threading.Event()
+    req = WatchRequest(dump=top, into=tmp_path / "emu", options=GameOptions(model="nearest"), watch=WatchOptions(quiet=0.1))
+    result = {}
+    th = threading.Thread(target=lambda: result.update(r=watch(req, stop, events.append, started)))
+    th.start()
+    try:
+        assert started.wait(20)
+        dumps = top / "SLUS-00001" / "dumps"
+        dumps.mkdir(parents=True)
+        (dumps / NAME.format(1)).write_bytes(tex(1))
+        out = tmp_path / "emu" / "textures" / "SLUS-00001" / "replacements" / NAME.format(1)
+        end = time.monotonic() + 30
+        while not out.is_file() and time.monotonic() < end:
+            time.sleep(0.05)
+        assert out.is_file()
+    finally:
+        stop.set()
+        th.join(30)
+    assert any(isinstance(e, Waiting) for e in events)  # nothing had dumped when it started
+    lane = next(e for e in events if isinstance(e, LaneOpened))
+    assert lane.root.game == "SLUS-00001" and lane.game_dir == out.parent
+    assert any(isinstance(e, Outcome) and e.status is Status.BUILT for e in events)
+    assert result["r"].status.done == 1 and result["r"].aborted == ""

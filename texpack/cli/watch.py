@@ -37,20 +37,15 @@ def command(dump, into, polling, threads, emulator, game, **kw) -> None:
     from rich.live import Live
     from rich.text import Text
 
-    from texpack.emulators import find_dump_roots
-    from texpack.engine.pool import EnginePool
     from texpack.engine.threads import live_thread_count
-    from texpack.errors import LayoutError
-    from texpack.frontends import output_root
-    from texpack.session import open_game, resolve_target
-    from texpack.watch.watcher import Watcher, WatchOptions
+    from texpack.report import Outcome
+    from texpack.watch.run import LaneOpened, Waiting, WatchRequest, watch
+    from texpack.watch.watcher import WatchOptions, WatchStatus
 
     err = Console(stderr=True)
     live = Live(Text(""), console=err, transient=False, auto_refresh=False) if err.is_terminal else None
-    opts = game_options(kw, threads=live_thread_count(threads))
-    pool = EnginePool(opts.engine)
-    pool.warm_up()  # PyTorch imports while the dump folder is read and watched
-    top = dump.resolve()
+    req = WatchRequest(dump=dump, into=into, emulator=emulator, game=game,
+                       options=game_options(kw, threads=live_thread_count(threads)), watch=WatchOptions(polling=polling))
 
     def say(msg: str, to_err: bool = False) -> None:
         if live is not None:
@@ -58,51 +53,34 @@ def command(dump, into, polling, threads, emulator, game, **kw) -> None:
         else:
             click.echo(msg, err=to_err)
 
-    def open_lane(root):
-        target = resolve_target(root, opts.target)
-        out, why = output_root(root, target, into)
-        session = open_game(root, out, opts, pool)
-        say(f"watching {root.path} ({root.emulator}, {root.game!r})")
-        say(f"  writing into {session.game_dir} ({why})")
-        say(f"  {target.reload_help}")
-        return session
+    def on_event(e) -> None:
+        if isinstance(e, LaneOpened):
+            say(f"watching {e.root.path} ({e.root.emulator}, {e.root.game!r})")
+            say(f"  writing into {e.game_dir} ({e.why})")
+            say(f"  {e.reload_help}")
+        elif isinstance(e, Waiting):
+            say(f"waiting for dumps under {e.top} (start the game with texture dumping on)")
+        elif isinstance(e, Outcome) and e.status.value == "failed":
+            say(f"failed: {e.dump}: {e.reason}", to_err=True)
+        elif isinstance(e, WatchStatus) and live is not None:
+            live.update(Text(_line(e)), refresh=True)
 
-    def on_outcome(o) -> None:
-        if o.status.value == "failed":
-            say(f"failed: {o.dump}: {o.reason}", to_err=True)
-
-    def on_status(s) -> None:
-        if live is not None:
-            live.update(Text(_line(s)), refresh=True)
-
-    watcher = Watcher(top, open_lane, emulator=emulator, game=game, options=WatchOptions(polling=polling), on_outcome=on_outcome, on_status=on_status)
     stop = threading.Event()
     from texpack.cli.signals import stop_on_signals
 
     # From here on Ctrl-C asks the watch to stop, also while the game folders are still
-    # being opened: run() then returns at once and every session is closed with its state.
+    # being opened: watch() then returns at once and every session is closed with its state.
     with stop_on_signals(stop):
         try:
-            try:
-                roots = find_dump_roots(top, emulator, game)
-            except LayoutError:
-                roots = []  # no game has dumped yet: game folders are picked up as they appear
-            for root in roots:
-                watcher.add(root)
-            if not roots:
-                click.echo(f"waiting for dumps under {top} (start the game with texture dumping on)")
             if live is not None:
                 with live:
-                    watcher.run(stop)
+                    result = watch(req, stop, on_event)
             else:
-                watcher.run(stop)
+                result = watch(req, stop, on_event)
         except TexpackError as e:
             raise fail(e) from e
-        finally:
-            for s in watcher.sessions():
-                s.close()
-    click.echo("stopped: " + _line(watcher.status()))
-    if watcher.aborted:
-        click.echo(f"stopped early: {watcher.aborted}", err=True)
+    click.echo("stopped: " + _line(result.status))
+    if result.aborted:
+        click.echo(f"stopped early: {result.aborted}", err=True)
         sys.exit(EXIT_ABORTED)
     sys.exit(0 if stop.is_set() else EXIT_USAGE)
