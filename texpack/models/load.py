@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from texpack.errors import ModelError
-from texpack.models.catalog import ModelEntry, detail_pair, identity
+from texpack.models.catalog import ModelEntry, blends_outputs, detail_pair, identity
 from texpack.models.interp import interpolate
 from texpack.models.safeload import read_state_dict
 
@@ -99,6 +99,8 @@ def load_model(entry: ModelEntry, detail: float = 0.0) -> LoadedModel:
     """Verify, read and build ``entry``; with ``detail`` > 0, its weights interpolated towards
     its card's ``detail_model`` (ESRGAN's network interpolation)."""
     sha = identity(entry, detail)
+    if detail > 0 and blends_outputs(entry):
+        raise ModelError(f"{entry.name} blends its detail partner by output, not by weights: the engine pool builds that blend")
     sd = read_state_dict(entry.path)
     if detail > 0:
         other = detail_pair(entry)
