@@ -49,7 +49,7 @@ def make_dump(base: Path, count: int, seed: int = 12) -> tuple[Path, int]:
     return folder, px
 
 
-def run_texpack(dump: Path, out: Path, device: str) -> dict:
+def run_texpack(dump: Path, out: Path, device: str, model: str = DEFAULT_MODEL) -> dict:
     code = (
         "import resource, sys; from texpack.cli import main\n"
         "try: main(sys.argv[1:])\nexcept SystemExit as e: print('EXIT', e.code)\n"
@@ -58,7 +58,7 @@ def run_texpack(dump: Path, out: Path, device: str) -> dict:
     game = out / "hires_texture" / "SCALE"
     first = {"t": None}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, "build", str(dump), "--out", str(out), "--device", device, "--model", DEFAULT_MODEL],
+    proc = subprocess.Popen([sys.executable, "-c", code, "build", str(dump), "--out", str(out), "--device", device, "--model", model],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def poll() -> None:
@@ -112,6 +112,8 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--compare", metavar="MODEL", help="also build with this model (same dump, alternating rounds), e.g. an earlier default")
+    ap.add_argument("--rounds", type=int, default=1, help="builds per model (alternating; the best counts)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -119,11 +121,18 @@ def main() -> None:
         dump, px = make_dump(tmp / "dump", args.count)
         n = len(list(dump.iterdir()))
         made = time.perf_counter() - t
-        ours = run_texpack(dump, tmp / "ours", args.device)
-        again = run_texpack(dump, tmp / "ours", args.device)
+        runs: dict[str, list[dict]] = {}
+        for _ in range(args.rounds):
+            for model in [DEFAULT_MODEL] + ([args.compare] if args.compare else []):
+                shutil.rmtree(tmp / f"out-{model}", ignore_errors=True)
+                runs.setdefault(model, []).append(run_texpack(dump, tmp / f"out-{model}", args.device, model))
+        ours = min(runs[DEFAULT_MODEL], key=lambda r: r["seconds"])
+        again = run_texpack(dump, tmp / f"out-{DEFAULT_MODEL}", args.device)
         peer = None if args.no_peer else run_peer(dump, tmp / "peer", args.device)
         shutil.rmtree(tmp, ignore_errors=True)
-    dev = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    flags = next((ln.split(":", 1)[1].split() for ln in open("/proc/cpuinfo") if ln.startswith("flags")), []) if Path("/proc/cpuinfo").exists() else []
+    cpu = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, avx2 {'avx2' in flags}, avx512_bf16 {'avx512_bf16' in flags}, amx {'amx_bf16' in flags}"
+    dev = torch.cuda.get_device_name() if args.device.startswith("cuda") else cpu
     print(f"machine: {dev}; torch {torch.__version__}; {n} textures, {px / 1e6:.1f}M source px (made in {made:.0f} s)")
     print()
     print("| pipeline | seconds | textures/s | source px/s | first output | peak RSS | vs peer |")
@@ -138,7 +147,10 @@ def main() -> None:
     base = peer["seconds"] if peer else None
     if peer:
         print(row("per-image peer (same weights, alpha second pass)", peer, None))
-    print(row("texpack build", ours, base))
+    print(row(f"texpack build ({DEFAULT_MODEL})", ours, base))
+    if args.compare:
+        other = min(runs[args.compare], key=lambda r: r["seconds"])
+        print(row(f"texpack build ({args.compare})", other, base) + f" default/compared: {other['seconds'] / ours['seconds']:.2f}x faster |")
     print(row("texpack rebuild, nothing changed", again, base))
 
 
