@@ -27,7 +27,8 @@ def psnr(a, b):
     return 10 * np.log10(1.0 / mse)
 
 
-@pytest.mark.parametrize("name, golden", [("realesr-animevideov3-x4", "golden_out.png"), ("texpack-textures-x4", "golden_out_textures.png")])
+@pytest.mark.parametrize("name, golden", [("realesr-animevideov3-x4", "golden_out.png"), ("texpack-textures-x4", "golden_out_textures.png"),
+                                         ("texpack-span-x4", "golden_out_span.png")])
 def test_bundled_weights_reproduce_the_golden_output(name, golden):
     # Goldens written by this engine in fp32; they pin the weights files and the engine.
     x = np.asarray(Image.open(DATA / "golden_in.png").convert("RGB"), np.float32) / 255
