@@ -7,7 +7,7 @@ from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
 from texpack.errors import EngineError, UsageError
 from texpack.imagesteps import prepare, upscale_group
-from texpack.models import DEFAULT_MODEL, find_model
+from texpack.models import find_model
 from texpack.models.load import load_model
 
 from .conftest import DATA, EXAMPLES
@@ -15,7 +15,7 @@ from .conftest import DATA, EXAMPLES
 
 @pytest.fixture(scope="module")
 def compact():
-    return load_model(find_model(DEFAULT_MODEL))
+    return load_model(find_model("texpack-textures-x4"))
 
 
 def engine(model, precision="fp32", tile=None):

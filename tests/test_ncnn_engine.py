@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not ncnn_available(), reason="ncnn not installed
 
 @pytest.fixture(scope="module")
 def compact():
-    return load_model(find_model(DEFAULT_MODEL))
+    return load_model(find_model("texpack-textures-x4"))
 
 
 def _torch(model, x, tile=None):
@@ -36,6 +36,20 @@ def test_matches_pytorch_fp32(compact, shape, threads):
     want = _torch(compact, x)
     assert got.shape == want.shape == (shape[0], shape[1] * 4, shape[2] * 4, 3)
     assert np.abs(got - want).max() < 1e-3 / 255 * 10  # float rounding only
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_span_default_matches_pytorch_fp32(threads):
+    """SPAN works on inputs scaled by 255 inside, so float rounding is larger than Compact's,
+    still a small fraction of one 8-bit level; the bundled golden holds to one level."""
+    span = load_model(find_model(DEFAULT_MODEL))
+    assert span.info.arch == "SPAN"
+    x = np.random.default_rng(3).random((3, 24, 20, 3), dtype=np.float32)
+    got = NcnnUpscaler(span, EngineOptions(threads=threads)).run(x)
+    assert np.abs(got - _torch(span, x)).max() < 0.25 / 255
+    g = np.asarray(Image.open(DATA / "golden_in.png").convert("RGB"), np.float32)[None] / 255
+    want = np.asarray(Image.open(DATA / "golden_out_span.png").convert("RGB"), np.int16)
+    assert np.abs(NcnnUpscaler(span).run(g, as_uint8=True)[0].astype(np.int16) - want).max() <= 1
 
 
 def test_golden_and_uint8(compact):
