@@ -252,6 +252,13 @@ def test_page_filter_open_tune_and_rebuild(setup, driver):
         wait(lambda: driver.find_element(By.ID, "d-name").text == names[(names.index(svc.row(rid).name) + 1) % len(names)])
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
         wait(lambda: driver.find_element(By.ID, "d-name").text == svc.row(rid).name)
+        Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("slider")
+        frame = wait(lambda: driver.find_elements(By.ID, "d-slider"))[0]
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        ActionChains(driver).move_to_element_with_offset(frame, -frame.size["width"] // 4, 0).click_and_hold().move_by_offset(2, 0).release().perform()
+        cut = int(driver.find_element(By.ID, "d-cut").get_attribute("value"))
+        assert 15 <= cut <= 35, cut  # the divider followed the pointer to about a quarter of the width
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("3x3 tiled")
         wait(lambda: driver.find_elements(By.ID, "d-tiled"))
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("side by side")

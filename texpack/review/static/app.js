@@ -161,7 +161,16 @@ function showImages() {
     const over = el("div", { class: "over", id: "d-over", style: { width: `${dw / 2}px`, height: `${dh}px` } }, img({ src: dump }));
     const cut = el("input", { type: "range", id: "d-cut", min: 0, max: 100, value: 50, "aria-label": "dump | pack", style: { width: `${dw}px` } });
     cut.oninput = (e) => { over.style.width = `${dw * e.target.value / 100}px`; };
-    box.replaceChildren(el("div", { class: "slider", style: { width: `${dw}px`, height: `${dh}px` } }, img({ src: out }), over), cut);
+    const frame = el("div", { class: "slider", id: "d-slider", style: { width: `${dw}px`, height: `${dh}px` } }, img({ src: out }), over);
+    // Drag anywhere on the picture to move the divider (the range input below does the same).
+    const drag = (e) => {
+      const f = Math.max(0, Math.min(1, (e.clientX - frame.getBoundingClientRect().left) / dw));
+      over.style.width = `${dw * f}px`;
+      cut.value = String(Math.round(f * 100));
+    };
+    frame.addEventListener("pointerdown", (e) => { frame.setPointerCapture(e.pointerId); drag(e); });
+    frame.addEventListener("pointermove", (e) => { if (frame.hasPointerCapture(e.pointerId)) drag(e); });
+    box.replaceChildren(frame, cut);
   } else {
     // CSS.escape keeps the address one url() token whatever it holds.
     box.replaceChildren(el("div", { class: "tiled", id: "d-tiled", style: { width: `${dw * 3}px`, height: `${dh * 3}px`,
