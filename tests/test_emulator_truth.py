@@ -73,14 +73,22 @@ def test_tiny_textures_are_skipped_and_huge_ones_capped(tmp_path):
     assert "capped at 2" in note and "4096" in note
 
 
-def test_key_zero_names_are_check_errors(tmp_path):
+@pytest.mark.parametrize("name, level", [
+    ("ZERO#00000000#0#2#$_all.png", "error"),  # wildcard 1 with texture CRC 0: key 0
+    ("ZERO#$#2#1#00000000_ciByRGBA.png", "error"),  # wildcard 2 with palette CRC 0: key 0
+    ("ZERO#00000000#0#2_all.png", "warning"),  # skipped by checkFileName, the pack still loads
+    ("ZERO#00000000#2#1#00000000_ciByRGBA.png", "warning"),
+    ("ZERO#00000000#2#1#1234ABCD_ciByRGBA.png", "warning"),
+])
+def test_only_wildcard_names_with_key_zero_abandon_the_pack(tmp_path, name, level):
     game = tmp_path / "hires_texture" / "ZERO"
     game.mkdir(parents=True)
-    (game / "ZERO#00000000#0#2#$_all.png").write_bytes(png())
+    (game / name).write_bytes(png())
     (game / "ZERO#11111111#0#2_all.png").write_bytes(png())
     f = findings(check(tmp_path))
-    level, msg = f["ZERO#00000000#0#2#$_all.png"][0]
-    assert level == "error" and "abandons the whole pack" in msg
+    got = f[name][0]
+    assert got[0] == level, got
+    assert ("abandons the whole pack" in got[1]) == (level == "error")
 
 
 def test_community_pack_tree_passes_check(tmp_path):
@@ -227,3 +235,26 @@ def test_duckstation_name_edges_in_check(tmp_path):
     assert f[canon + " (1).png"][0][0] == "warning" and "second file for " + canon in f[canon + " (1).png"][0][1]
     assert f["texupload-C16-0123456789ABCDEF-70000x64-0-0-16x16.png"][0][0] == "error"
     assert "leading zeros" in f["texupload-P4-AAAAAAAAAAAAAAAA-BBBBBBBBBBBBBBBB-064x256-0-0-64x64-P0-3.png"][0][1]
+
+
+def test_rice_keeps_one_file_per_crc_palette_and_type(tmp_path):
+    """Rice's FindAllTexturesFromFolder holds one file per (CRC, palette CRC, type) whatever
+    the format and size: the second dump of a pair is skipped for Rice with that reason, and
+    check warns about such a pair in a pack made elsewhere."""
+    root = tmp_path / "texture_dump" / "PAIR" / "png_all"
+    root.mkdir(parents=True)
+    (root / "PAIR#0000ABCD#0#2_all.png").write_bytes(png(value=40))
+    (root / "PAIR#0000ABCD#3#1_all.png").write_bytes(png(value=90))  # same CRC, another format/size
+    (root / "PAIR#0000ABCE#3#1_all.png").write_bytes(png(value=140))
+    (r,) = run_build(tmp_path / "texture_dump", tmp_path / "rice", model="nearest", target="rice")
+    st = {o.dump.rsplit("/", 1)[-1]: (o.status.value, o.reason) for o in r.outcomes}
+    assert st["PAIR#0000ABCD#0#2_all.png"][0] == "built" and st["PAIR#0000ABCE#3#1_all.png"][0] == "built"
+    assert st["PAIR#0000ABCD#3#1_all.png"][0] == "skipped" and "one file per CRC" in st["PAIR#0000ABCD#3#1_all.png"][1]
+    (gl,) = run_build(tmp_path / "texture_dump", tmp_path / "gl", model="nearest", target="gliden64")
+    assert all(o.status.value == "built" for o in gl.outcomes)  # GLideN64 matches format and size too: both load
+    pack = tmp_path / "theirs" / "hires_texture" / "PAIR"
+    pack.mkdir(parents=True)
+    for n in ("PAIR#0000ABCD#0#2_all.png", "PAIR#0000ABCD#3#1_all.png"):
+        (pack / n).write_bytes(png())
+    f = findings(check(tmp_path / "theirs", "rice"))
+    assert any(level == "warning" and "one file" in msg for level, msg in f.get("PAIR#0000ABCD#3#1_all.png", []))

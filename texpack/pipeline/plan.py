@@ -87,6 +87,7 @@ def plan(
     groups: dict[str, Group] = {}
     held = 0
     claimed: dict[str, str] = {}
+    loaded: dict[tuple, tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
     context = _palette_dumps(items)
     progress.reading(len(items))
     # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
@@ -109,6 +110,14 @@ def plan(
             progress.read()
             result.outcomes.append(Outcome(item.rel, Status.FAILED, "", bad) if bad else Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
             continue
+        lk = target.load_key(item.key)
+        if lk is not None and lk in loaded and loaded[lk][1] != rel:
+            progress.read()
+            result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", f"{target.title} keeps one file per CRC, palette and type whatever the "
+                                           f"format and size, and {loaded[lk][0]} has it: {target.title} would show that one for both"))
+            continue
+        if lk is not None:
+            loaded[lk] = (item.rel, rel)
         claimed[rel] = item.rel
         todo.append((item, rel))
     rels = dict((i.rel, r) for i, r in todo)

@@ -101,6 +101,11 @@ class Target:
         """
         return None
 
+    def load_key(self, key: TextureName) -> tuple | None:
+        """What the loader keeps one file per, when that is less than the file name (Rice
+        ignores format and size); None when every distinct name loads on its own."""
+        return None
+
     def finish_tag(self, key: TextureName) -> str:
         """Names the pixel rule :meth:`finish_texture` applies to this key (part of the job key)."""
         return ""

@@ -4,8 +4,9 @@
 Rules it adds to the N64 ones, each from GLideN64's own code:
 - names are rebuilt with ``%08X`` and compared, so hex must be upper case outside Windows
   (``TxHiResLoader::checkFileName``); texpack writes upper case;
-- texture CRC 0 is never loaded, and a name whose whole key is 0 makes the cache's
-  ``add`` fail, which abandons the whole pack ("Texture pack load failed");
+- texture CRC 0 is skipped by ``checkFileName`` unless the name uses a wildcard; the two
+  wildcard forms with a zero CRC (``#00000000#F#S#$``, ``#$#F#S#00000000``) have key 0,
+  whose failed ``add`` abandons the whole pack ("Texture pack load failed");
 - images of fewer than 4 texels are dropped (``loadFileInfoTex``: ``width * height < 4``)
   and images over 4096 px are shrunk with a Kaiser-windowed sinc (``TxReSample::minify``):
   texpack caps such a texture's scale instead;
@@ -70,10 +71,12 @@ class GLideN64(N64Target):
             res.add("error", rel, "lower-case hex: GLideN64 on Linux and macOS compares names case-sensitively and skips it")
         if not name.endswith((".png", ".bmp")):
             res.add("error", rel, "extension must be lower-case .png or .bmp outside Windows")
-        if key.gliden64_key == 0:
-            res.add("error", rel, "texture and palette CRC are 00000000, so its key is 0: GLideN64 fails to add it and abandons the whole pack ('Texture pack load failed')")
-        elif key.crc_value == 0 and key.pal != "$":
-            res.add("warning", rel, "texture CRC 00000000 without a wildcard: GLideN64 never loads it")
+        # TxHiResLoader::checkFileName skips a texture CRC of 0 unless a wildcard is used; only
+        # the two wildcard forms reach the cache with key 0, whose failed add abandons the pack.
+        if (key.crc_value == 0 and key.pal == "$") or (key.crc == "$" and key.pal_value == 0):
+            res.add("error", rel, "a wildcard name whose key is 0: GLideN64 fails to add it and abandons the whole pack ('Texture pack load failed')")
+        elif key.crc_value == 0:
+            res.add("warning", rel, "texture CRC 00000000 without a wildcard: GLideN64 skips this file (the rest of the pack loads)")
 
     def file_rules(self, res: CheckResult, rel: str, key: N64Name, size: tuple[int, int]) -> None:
         if size[0] * size[1] < MIN_TEXELS:

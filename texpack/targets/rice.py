@@ -37,6 +37,12 @@ class Rice(N64Target):
             return key.with_suffix("all")
         return key
 
+    def load_key(self, key: N64Name) -> tuple:
+        """Rice keeps one file per (CRC, palette CRC, type) whatever the format and size
+        (``FindAllTexturesFromFolder`` with ``LoadHiResCRCOnly``, the default)."""
+        out = self.output_key(key)
+        return (out.crc.upper(), (out.pal or "").upper(), out.suffix)
+
     def scale_problem(self, scale: int) -> str | None:
         if not _pow2(scale):
             return f"Rice needs a power-of-two scale on both axes, not {scale}"
@@ -55,6 +61,14 @@ class Rice(N64Target):
             res.add("error", rel, "_ciByRGBA without a palette CRC: Rice keeps the previous file's palette text, so it never loads for its own; name it _allciByRGBA")
 
     def pack_rules(self, res: CheckResult, keys: list[tuple[str, N64Name]]) -> None:
+        first: dict[tuple, tuple[str, N64Name]] = {}
+        for rel, k in sorted(keys):
+            if k.suffix in ("a",) or k.crc == "$":
+                continue
+            seen = first.setdefault(self.load_key(k), (rel, k))
+            if seen[0] != rel and (seen[1].fmt, seen[1].siz) != (k.fmt, k.siz):
+                res.add("warning", rel, f"same CRC, palette and type as {seen[0]} in another format/size: Rice keeps one file "
+                                        "per CRC and palette, so it shows one of them for both")
         rgb = {(rel.rsplit("/", 1)[0] if "/" in rel else "", k.stem) for rel, k in keys if k.suffix == "rgb"}
         for rel, k in keys:
             if k.suffix == "a" and ((rel.rsplit("/", 1)[0] if "/" in rel else ""), k.stem) not in rgb:
