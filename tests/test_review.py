@@ -367,3 +367,65 @@ def test_tuning_while_a_watch_holds_the_pack_saves_the_rule_and_hands_the_rebuil
         assert "while playing" in profile.read_text() and not svc.busy  # saved; the watch does the rebuild
     finally:
         held.close()
+
+
+@browser
+def test_a_scripted_live_session_tune_while_playing(tmp_path, driver):
+    """A real watch writes the pack while the review page is open on it: dumps arrive while a
+    texture is selected, a rule is applied from the page, the watch rebuilds it; the selection
+    stays on its texture and its thumbnail address changes with the rebuilt file."""
+    import threading
+
+    from selenium.webdriver.common.by import By
+
+    from texpack.watch.run import WatchRequest, watch
+    from texpack.watch.watcher import WatchOptions
+
+    src = EXAMPLES / "gliden64" / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ"
+    dumps = tmp_path / "texture_dump" / "TEXPACK DEMO" / "GLideNHQ"
+    dumps.mkdir(parents=True)
+    names = sorted(p.name for p in src.iterdir())
+    for n in names[4:10]:
+        shutil.copy(src / n, dumps / n)
+    pack = tmp_path / "pack"
+    (pack / "profiles").mkdir(parents=True)  # the pack's own profile, which the page edits and the watch reads
+    (pack / "profiles" / "TEXPACK DEMO.yaml").write_text("extends: defaults/gliden64\nmodel: nearest\nrules: []\n")
+    stop, started = threading.Event(), threading.Event()
+    req = WatchRequest(dump=tmp_path / "texture_dump", into=pack, watch=WatchOptions(quiet=0.1))
+    th = threading.Thread(target=watch, args=(req, stop, lambda e: None, started), daemon=True)
+    th.start()
+    server = None
+    try:
+        assert started.wait(30)
+        game = pack / "hires_texture" / "TEXPACK DEMO"
+        wait(lambda: game.is_dir() and len(list(game.glob("*.png"))) >= 5, timeout=60)
+        svc = ReviewService(find_dump_roots(dumps)[0], pack)
+        server = Server(svc)
+        server.start()
+        driver.get(server.url)
+        wait(lambda: len(cells(driver)) == 6)
+        key = cells(driver)[2]["id"]
+        name = svc.row(key).name
+        click_cell(driver, key)
+        wait(lambda: driver.find_element(By.ID, "d-name").text == name)
+        thumb = driver.execute_script("return [...document.querySelectorAll('.cell')].find(c => c.dataset.key === arguments[0]).querySelector('img').src", key)
+        for n in names[:4]:  # new dumps that sort before the selected one arrive while playing
+            shutil.copy(src / n, dumps / n)
+        wait(lambda: len(cells(driver)) == 10, timeout=60)
+        assert driver.find_element(By.ID, "d-name").text == name
+        assert driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)") == [key]
+        driver.find_element(By.ID, "s-model").send_keys("bilinear")
+        driver.find_element(By.ID, "apply").click()
+        wait(lambda: "running watch rebuilds" in driver.find_element(By.ID, "message").text, timeout=30)
+        # the watch takes up the saved profile and redoes this texture; the page follows
+        wait(lambda: "bilinear" in driver.find_element(By.ID, "d-settings").text, timeout=60)
+        new_thumb = lambda: driver.execute_script(  # noqa: E731
+            "const c = [...document.querySelectorAll('.cell')].find(c => c.dataset.key === arguments[0]); return c && c.querySelector('img').src", key)
+        wait(lambda: new_thumb() and new_thumb() != thumb, timeout=60)  # the rebuilt file has a new address
+        assert driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)") == [key]
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        stop.set()
+        th.join(30)
+        if server is not None:
+            server.shutdown()
