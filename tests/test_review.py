@@ -244,6 +244,11 @@ def test_page_filter_open_tune_and_rebuild(setup, driver):
         wait(lambda: driver.find_element(By.ID, "d-name").text == names[(names.index(svc.row(rid).name) + 1) % len(names)])
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
         wait(lambda: driver.find_element(By.ID, "d-name").text == svc.row(rid).name)
+        driver.execute_script("const z = document.getElementById('d-zoom'); z.value = 8; z.dispatchEvent(new Event('input'))")
+        wait(lambda: driver.find_elements(By.ID, "d-pane-out"))
+        driver.execute_script("const p = document.getElementById('d-pane-dump'); p.scrollLeft = 40; p.scrollTop = 30; p.dispatchEvent(new Event('scroll'))")
+        wait(lambda: driver.execute_script("const o = document.getElementById('d-pane-out'); return o.scrollLeft === 40 && o.scrollTop === 30"))
+        driver.execute_script("const z = document.getElementById('d-zoom'); z.value = 1; z.dispatchEvent(new Event('input'))")
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("slider")
         frame = wait(lambda: driver.find_elements(By.ID, "d-slider"))[0]
         from selenium.webdriver.common.action_chains import ActionChains

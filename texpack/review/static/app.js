@@ -155,8 +155,24 @@ function showImages() {
   const dw = Math.round(r.width * scale * fit * zoom), dh = Math.round(r.height * scale * fit * zoom);
   const img = (attrs) => el("img", { width: dw, height: dh, ...attrs });
   if (view === "side" || !out) {
-    box.replaceChildren(el("figure", {}, img({ id: "d-dump", src: dump }), el("figcaption", {}, `dump ${r.width}×${r.height}`)),
-      out ? el("figure", {}, img({ id: "d-out", src: out }), el("figcaption", {}, `pack ×${scale}`)) : "");
+    // Each side scrolls in its own pane; panning one pans the other, and the zoom is shared.
+    const pane = (id, child) => el("div", { class: "pane", id, style: { maxWidth: `${room}px`, maxHeight: `${room}px` } }, child);
+    const a = pane("d-pane-dump", img({ id: "d-dump", src: dump }));
+    const b = out ? pane("d-pane-out", img({ id: "d-out", src: out })) : null;
+    if (b) {
+      let syncing = false;
+      const follow = (from, to) => () => {
+        if (syncing) return;
+        syncing = true;
+        to.scrollLeft = from.scrollLeft;
+        to.scrollTop = from.scrollTop;
+        requestAnimationFrame(() => { syncing = false; });
+      };
+      a.addEventListener("scroll", follow(a, b));
+      b.addEventListener("scroll", follow(b, a));
+    }
+    box.replaceChildren(el("figure", {}, a, el("figcaption", {}, `dump ${r.width}×${r.height}`)),
+      b ? el("figure", {}, b, el("figcaption", {}, `pack ×${scale}`)) : "");
   } else if (view === "slider") {
     const over = el("div", { class: "over", id: "d-over", style: { width: `${dw / 2}px`, height: `${dh}px` } }, img({ src: dump }));
     const cut = el("input", { type: "range", id: "d-cut", min: 0, max: 100, value: 50, "aria-label": "dump | pack", style: { width: `${dw}px` } });
