@@ -258,6 +258,10 @@ def test_page_filter_open_tune_and_rebuild(setup, driver):
         assert 15 <= cut <= 35, cut  # the divider followed the pointer to about a quarter of the width
         Select(driver.find_element(By.ID, "d-view")).select_by_visible_text("side by side")
         Select(driver.find_element(By.ID, "s-seam")).select_by_visible_text("wrap")
+        before_text = profile.read_text()
+        driver.find_element(By.ID, "preview").click()  # what the rule would make, before saving it
+        wait(lambda: driver.execute_script("const p = document.getElementById('d-preview'); return p && p.complete && p.naturalWidth > 0"))
+        assert "not saved" in driver.find_element(By.ID, "d-preview-fig").text and profile.read_text() == before_text
         driver.find_element(By.ID, "rulename").send_keys("this texture wraps")
         driver.find_element(By.ID, "apply").click()
         wait(lambda: driver.find_element(By.TAG_NAME, "body").get_attribute("data-rebuilt") == "1", timeout=60)
@@ -434,3 +438,20 @@ def test_a_scripted_live_session_tune_while_playing(tmp_path, driver):
         th.join(30)
         if server is not None:
             server.shutdown()
+
+
+def test_a_preview_makes_the_pack_file_a_rule_would_make_and_saves_nothing(setup):
+    import io
+
+    from PIL import Image
+
+    svc, client, profile, _ = setup
+    text = profile.read_text()
+    row = svc.rows[0]
+    r = post(client, "/api/preview", {"key": row.id, "set": {"scale": 2}})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.size == (row.width * 2, row.height * 2)
+    bad = post(client, "/api/preview", {"key": row.id, "set": {"model": "no-such-model"}})
+    assert bad.status_code == 400 and "model" in bad.json()["error"]
+    assert profile.read_text() == text and not svc.editor.can_undo()

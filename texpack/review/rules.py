@@ -90,8 +90,9 @@ class ProfileEditor:
         """The profile ``text`` would be, checked by the profile schema (every problem at once)."""
         return parse_profile(text, self.path)
 
-    def add_rule(self, label: str, names: list[str], settings: dict[str, Any]) -> Profile:
-        """Append a rule named ``label`` matching exactly ``names``, setting ``settings``."""
+    def add_rule(self, label: str, names: list[str], settings: dict[str, Any], save: bool = True) -> Profile:
+        """Append a rule named ``label`` matching exactly ``names``, setting ``settings``;
+        with ``save`` False, only the profile it would make (checked the same way) is returned."""
         bad = [k for k in settings if k not in SETTINGS]
         if bad:
             raise ProfileError(str(self.path), [f"{k}: not a setting a rule can make (one of {', '.join(SETTINGS)})" for k in bad])
@@ -127,6 +128,8 @@ class ProfileEditor:
         profile = self._validated(new)
         if self.check is not None:
             self.check(profile)
+        if not save:
+            return profile
         self._save_undo(old if self.path.is_file() else None)
         remove_dead_temps(self.path.parent)  # a write-back killed half-way left one here
         write_atomic(self.path, new.encode("utf-8"))

@@ -229,6 +229,21 @@ def make_app(service: ReviewService, token: str, port: int):
             msg = "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)
             return JSONResponse({"error": msg}, 400)
 
+    async def preview(request: Request) -> Response:
+        if (bad := guard(request, change=True)) is not None:
+            return bad
+        try:
+            body = await read_json_object(request)
+            settings = body.get("set", {})
+            if not isinstance(settings, dict):
+                raise BodyError("'set' must be an object", 400)
+            data = await asyncio.to_thread(service.preview, str(body.get("key", "")), settings)
+        except BodyError as e:
+            return JSONResponse({"error": str(e)}, e.status)
+        except (TexpackError, ValueError, TypeError) as e:
+            return JSONResponse({"error": "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)}, 400)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     async def undo(request: Request) -> Response:
         if (bad := guard(request, change=True)) is not None:
             return bad
@@ -274,7 +289,7 @@ def make_app(service: ReviewService, token: str, port: int):
     return security_headers(Starlette(routes=[
         Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row", row),
         Route("/api/thumb", thumb), Route("/file", file), Route("/api/profile", profile),
-        Route("/api/rules", set_rule, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
+        Route("/api/rules", set_rule, methods=["POST"]), Route("/api/preview", preview, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
         Route("/api/seen", seen, methods=["POST"]), Route("/api/events", events),
     ]))
 

@@ -158,6 +158,28 @@ class ReviewService:
         self.editor.add_rule(label or "set in texpack review", names, settings)
         return self._start_rebuild(before, f"rule {label!r}")
 
+    def preview(self, key: str, settings: dict[str, Any]) -> bytes:
+        """The pack file a rule setting ``settings`` would give the texture ``key``, as PNG
+        bytes, made through the same steps as a build; nothing is saved or written."""
+        from texpack.imageio import encode_png
+        from texpack.imagesteps import prepare, upscale_group
+        from texpack.pipeline.sources import decode_item
+        from texpack.scan import with_partners
+
+        r = self.row(key)
+        profile = self.editor.add_rule("preview", [r.name], settings, save=False)
+        found = scan(self.root, with_partners([Path(self.root.path) / r.dump]))
+        item = next((i for i in found.items if i.rel == r.dump), None)
+        if item is None:
+            raise PathRefused(f"{r.dump!r} is not a texture of this dump any more")
+        rgba = decode_item(item)
+        s = profile.settings_for(item.name, item.key, rgba.shape[1], rgba.shape[0])
+        if s.skip:
+            raise ProfileError(str(self.editor.path), ["this rule skips the texture: nothing to preview"])
+        p = prepare(rgba, s.alpha, item.key.alpha_mode(), s.seam, s.color_fix)
+        (out,) = upscale_group(self.pool.get(self.pool.key(s.model, s.scale, s.detail)), [p], s.scale)
+        return encode_png(self.target.finish_texture(out, item.key))
+
     def undo(self) -> dict:
         with self.lock:
             if self.busy:

@@ -230,6 +230,27 @@ async function apply() {
   }
 }
 
+// What the chosen settings would make of the open texture, shown beside it; nothing is saved.
+async function preview() {
+  const set = chosenSettings();
+  if (!state.open) return message("open a texture first", true);
+  if (!Object.keys(set).length) return message("choose a setting first", true);
+  message("making a preview…");
+  const r = await fetch("/api/preview", { method: "POST", headers: { "Content-Type": "application/json", "X-Texpack-Token": TOKEN },
+    body: JSON.stringify({ key: state.open.id, set }) });
+  if (!r.ok) {
+    const data = await r.json().catch(() => ({}));
+    return message(data.error || r.statusText, true);
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const shown = $("d-images").querySelector("img");
+  const fig = el("figure", { id: "d-preview-fig" }, el("img", { id: "d-preview", src: url, width: shown ? shown.width : null, height: shown ? shown.height : null }),
+    el("figcaption", {}, `preview: ${Object.entries(set).map(([k, v]) => `${k} ${v}`).join(", ")} (not saved)`));
+  const old = $("d-preview-fig");
+  if (old) old.replaceWith(fig); else $("d-images").append(fig);
+  message("preview shown beside the texture; apply to save it as a rule");
+}
+
 async function undo() {
   try {
     const r = await post("/api/undo");
@@ -291,6 +312,7 @@ document.addEventListener("keydown", (ev) => {
 $("selall").onclick = () => { state.selected = new Set(state.rows.map((r) => r[0])); $("selcount").textContent = `${state.selected.size} selected`; render(); };
 $("selnone").onclick = () => { state.selected = new Set(); $("selcount").textContent = "0 selected"; render(); };
 $("apply").onclick = apply;
+$("preview").onclick = () => preview().catch((e) => message(e.message, true));
 $("undo").onclick = undo;
 $("seen").onclick = async () => { await post("/api/seen"); load(); };
 for (const id of ["d-view", "d-zoom", "d-bg"]) {
