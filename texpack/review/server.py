@@ -160,7 +160,10 @@ def make_app(service: ReviewService, token: str, port: int):
             return error(e)
         # the last field versions the thumbnail's address: a rebuilt texture gets a new one
         compact = [[r.id, r.name, r.status, r.group, r.width, r.height, int(r.changed), 1 if r.output else 0, f"{r.out_mtime:.6f}"] for r in found]
+        from texpack.models import list_models
+
         return JSONResponse({"game": service.root.game, "emulator": service.root.emulator, "target": service.target.id,
+                             "models": ["nearest", "bilinear", "bicubic"] + [m.name for m in list_models()],
                              "profile": str(service.editor.path), "undo": service.editor.can_undo(), "busy": service.busy,
                              "facets": service.facets(), "total": len(service.rows), "rows": compact})
 

@@ -66,6 +66,8 @@ async function load() {
   fillSelect($("group"), data.facets.group, "all formats");
   fillSelect($("status"), data.facets.status, "any status");
   fillSelect($("rule"), data.facets.rule, "any rule");
+  // the model menu: resamplers, bundled models and the user's own (any spandrel architecture)
+  $("models").replaceChildren(...(data.models || []).map((m) => el("option", { value: m })));
   $("summary").textContent = `${data.rows.length} of ${data.total} textures shown · profile ${data.profile}`;
   $("undo").disabled = !data.undo;
   layout();
