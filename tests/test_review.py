@@ -207,6 +207,11 @@ def cells(d) -> list[dict]:
     return d.execute_script("return [...document.querySelectorAll('.cell')].map(c => ({id: c.dataset.key, i: +c.dataset.i}))")
 
 
+def selected(d) -> list[str]:
+    """The keys of the selected cells, as the page shows them."""
+    return d.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)")
+
+
 def click_cell(d, key: str) -> None:
     wait(lambda: d.execute_script("const c = [...document.querySelectorAll('.cell')].find(c => c.dataset.key === arguments[0]); if (c) c.click(); return !!c", key))
 
@@ -364,8 +369,7 @@ def test_a_dump_arriving_during_review_keeps_the_selection_on_its_texture(setup,
         wait(lambda: len(cells(driver)) == 22, timeout=60)
         time.sleep(0.3)  # let the open texture refresh
         assert driver.find_element(By.ID, "d-name").text == name
-        selected = driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)")
-        assert selected == [key]
+        assert selected(driver) == [key]
         thumbs = driver.execute_script("return [...document.querySelectorAll('.cell img')].map(i => i.getAttribute('src'))")
         assert all("key=" in t and "v=" in t for t in thumbs)  # addressed by key and version, never by position
         Select(driver.find_element(By.ID, "s-seam")).select_by_visible_text("mirror")
@@ -436,7 +440,7 @@ def test_a_scripted_live_session_tune_while_playing(tmp_path, driver):
             shutil.copy(src / n, dumps / n)
         wait(lambda: len(cells(driver)) == 10, timeout=60)
         assert driver.find_element(By.ID, "d-name").text == name
-        assert driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)") == [key]
+        assert selected(driver) == [key]
         driver.find_element(By.ID, "s-model").send_keys("bilinear")
         driver.find_element(By.ID, "apply").click()
         wait(lambda: "running watch rebuilds" in driver.find_element(By.ID, "message").text, timeout=30)
@@ -445,7 +449,7 @@ def test_a_scripted_live_session_tune_while_playing(tmp_path, driver):
         new_thumb = lambda: driver.execute_script(  # noqa: E731
             "const c = [...document.querySelectorAll('.cell')].find(c => c.dataset.key === arguments[0]); return c && c.querySelector('img').src", key)
         wait(lambda: new_thumb() and new_thumb() != thumb, timeout=60)  # the rebuilt file has a new address
-        assert driver.execute_script("return [...document.querySelectorAll('.cell.sel')].map(c => c.dataset.key)") == [key]
+        assert selected(driver) == [key]
         assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
     finally:
         stop.set()

@@ -94,6 +94,22 @@ def read_own_bytes(path: Path, limit: int) -> bytes | None:
         os.close(fd)
 
 
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them (links are followed: callers check
+    where the path leads). OSError for a FIFO, device or folder, and for a longer file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    return data
+
+
 def read_own_text(path: Path, limit: int = 4096) -> str | None:
     """At most ``limit`` bytes of texpack's own small file as text, or None (see :func:`read_own_bytes`)."""
     data = read_own_bytes(path, limit)

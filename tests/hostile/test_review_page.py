@@ -8,10 +8,12 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
 from texpack.emulators import find_dump_roots
+from texpack.imageio import MAX_FILE_BYTES
 from texpack.review.server import Server, make_app
 from texpack.review.service import ReviewService
 from texpack.session import GameOptions
@@ -191,3 +193,27 @@ def test_a_killed_profile_write_backs_temp_file_is_removed_on_the_next_save(clie
     r = post(c, "/api/rules", {"name": "after a crash", "ids": [svc.rows[0].id], "set": {"seam": "clamp"}})
     assert r.status_code == 200, r.text
     assert not dead.exists()
+
+
+def test_a_huge_or_non_picture_pack_file_is_refused_not_read_whole(client):
+    svc, c, tmp = client
+    big = tmp / "pack" / "huge.png"
+    with open(big, "wb") as f:  # sparse: larger than any texture the page may read
+        f.truncate(MAX_FILE_BYTES + 10)
+    assert get(c, "/file", root="pack", path="huge.png").status_code == 404
+    bomb = tmp / "pack" / "bomb.png"
+    from texpack.imageio import encode_png as enc
+
+    bomb.write_bytes(enc(np.zeros((8, 8, 4), np.uint8))[:16] + b"\xff" * 40)  # a PNG header and then garbage
+    row = svc.rows[0]
+    row.output = "bomb.png"
+    assert get(c, "/api/thumb", key=row.id, which="out", size=32).status_code == 404
+
+
+def test_a_profile_that_is_a_fifo_is_a_clear_error_not_a_hang(client):
+    svc, c, _ = client
+    path = svc.editor.path
+    path.unlink()
+    os.mkfifo(path)
+    r = post(c, "/api/rules", {"name": "x", "ids": [svc.rows[0].id], "set": {"seam": "clamp"}})
+    assert r.status_code == 400 and ("cannot read" in r.json()["error"] or "not found" in r.json()["error"])

@@ -41,9 +41,11 @@ def _source(card: dict) -> str:
         return "from " + " ".join(str(src[k]) for k in ("package", "version", "url", "note") if src.get(k))
     if isinstance(src, str) and src:
         return f"from {src}"
-    if card.get("training"):
-        init = card.get("init") or card["training"].get("init", {}).get("file") if isinstance(card["training"], dict) else None
-        init = str(init).split(",")[0][:80] if init else ""
+    training = card.get("training")
+    if isinstance(training, dict):
+        start = training.get("init")  # a card from elsewhere may hold anything here
+        init = card.get("init") or (start.get("file") if isinstance(start, dict) else start) or ""
+        init = str(init).split(",")[0][:80]  # the first words name it; the card has the rest
         return f"trained by texpack train{f' from {init}' if init else ''}"
     return "source not recorded"
 

@@ -63,13 +63,16 @@ class ReviewFiles:
             hit = self._thumbs.get(key)
         if hit is not None:
             return hit
-        with Image.open(self.resolve(root, rel)) as im:
-            im = im.convert("RGBA")
-            f = size / max(im.size)
-            new = (max(1, round(im.width * f)), max(1, round(im.height * f)))
-            im = im.resize(new, Image.Resampling.NEAREST if f >= 1 else Image.Resampling.BOX)
-            buf = io.BytesIO()
-            im.save(buf, "PNG", compress_level=1)
+        try:
+            with Image.open(self.resolve(root, rel)) as im:
+                im = im.convert("RGBA")
+                f = size / max(im.size)
+                new = (max(1, round(im.width * f)), max(1, round(im.height * f)))
+                im = im.resize(new, Image.Resampling.NEAREST if f >= 1 else Image.Resampling.BOX)
+                buf = io.BytesIO()
+                im.save(buf, "PNG", compress_level=1)
+        except (OSError, ValueError, Image.DecompressionBombError) as e:  # a pack's file may be no picture, or a bomb
+            raise PathRefused(f"{rel!r} is not a picture the page can show ({type(e).__name__})") from e
         data = buf.getvalue()
         with self._lock:
             if len(self._thumbs) > THUMB_CACHE:

@@ -17,9 +17,9 @@ from typing import Any
 
 from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import ProfileError
+from texpack.profile import MAX_PROFILE_BYTES, Profile, parse_profile
 from texpack.profile import RULE_SETTINGS as SETTINGS
-from texpack.profile import Profile, parse_profile
-from texpack.safefs import own_dir
+from texpack.safefs import own_dir, read_bounded
 
 _GLOB_CHARS = re.compile(r"([*?\[])")
 # An undo step that puts back "no profile file" (the first rule created it).
@@ -78,10 +78,17 @@ class ProfileEditor:
 
     def text(self) -> str:
         if self.path.is_file():
-            return self.path.read_text(encoding="utf-8")
+            return self._read(self.path)
         if self.create_from is None:
             raise ProfileError(str(self.path), ["profile not found"])
         return new_profile_text(self.create_from, self.game)
+
+    def _read(self, path: Path) -> str:
+        """A profile or undo step, bounded, as text; anything else is a ProfileError naming it."""
+        try:
+            return read_bounded(path, MAX_PROFILE_BYTES).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ProfileError(str(path), [f"cannot read ({getattr(e, 'strerror', None) or e})"]) from e
 
     def load(self) -> Profile:
         return self._validated(self.text())
@@ -147,7 +154,7 @@ class ProfileEditor:
         if not steps:
             raise ProfileError(str(self.path), ["nothing to undo"])
         last = steps[-1]
-        text = last.read_text(encoding="utf-8")
+        text = self._read(last)
         if text.startswith(NO_PROFILE):
             self.path.unlink(missing_ok=True)
             last.unlink()

@@ -28,8 +28,10 @@ import time
 from pathlib import Path
 
 from texpack.errors import ProfileError, TexpackError
+from texpack.imageio import MAX_FILE_BYTES
 from texpack.review.files import PathRefused
 from texpack.review.service import ReviewService
+from texpack.safefs import read_bounded
 
 STATIC = Path(__file__).resolve().parent / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8", ".png": "image/png"}
@@ -197,7 +199,7 @@ def make_app(service: ReviewService, token: str, port: int):
             return PlainTextResponse("encoded separators are refused", 400)  # a second decoding would make them real
         try:
             p = service.files.resolve(request.query_params.get("root", ""), rel)
-            data = await asyncio.to_thread(p.read_bytes)
+            data = await asyncio.to_thread(read_bounded, p, MAX_FILE_BYTES)  # a pack file may be anything
         except PathRefused as e:
             return PlainTextResponse(str(e), 403)
         except OSError as e:
