@@ -47,7 +47,7 @@ UCODE_WORD0 = 0x03044B84
 UCODE_TEXT = b"RSP Gfx ucode F3DEX       fifo 2.08  texpack free test ROM: no microcode here\0"
 
 # RDP/GBI formats and sizes (the numbers in dump names: #F#S)
-RGBA, YUV, CI, IA, I = 0, 1, 2, 3, 4
+RGBA, YUV, CI, IA, INTENSITY = 0, 1, 2, 3, 4
 B4, B8, B16, B32 = 0, 1, 2, 3
 TT_NONE, TT_RGBA16, TT_IA16 = 0, 0x8000, 0xC000  # othermode-hi TLUT bits
 WRAP, MIRROR, CLAMP = 0, 1, 2
@@ -279,12 +279,12 @@ def encode(fmt: int, size: int, pixels: list, palette_type: int = TT_RGBA16):
     if fmt == IA and size == B16:
         words = [ia16(p) for p in pixels]
         return b"".join(struct.pack(">H", v) for v, _ in words), b"", [d for _, d in words]
-    if fmt in (IA, I) and size in (B4, B8):
+    if fmt in (IA, INTENSITY) and size in (B4, B8):
         nib = 4 if size == B4 else 8
         vals, dec = [], []
         for p in pixels:
             lum = (p[0] * 3 + p[1] * 5 + p[2] * 2) // 10
-            if fmt == I:
+            if fmt == INTENSITY:
                 v = _bits(lum, nib)
                 vals.append(v)
                 i = expand(v, nib)
@@ -371,8 +371,8 @@ def textures() -> list[Texture]:
         Texture("ia4", IA, B4, 64, 64, "cutout"),
         Texture("ia8", IA, B8, 64, 64, "graded"),
         Texture("ia16", IA, B16, 64, 32, "graded"),
-        Texture("i4", I, B4, 64, 64),
-        Texture("i8", I, B8, 64, 64),
+        Texture("i4", INTENSITY, B4, 64, 64),
+        Texture("i8", INTENSITY, B8, 64, 64),
         Texture("npot-loadtile", RGBA, B16, 48, 40, load_tile=True),
         Texture("wrap", RGBA, B16, 32, 32, wrap=WRAP, repeat=2),
         Texture("mirror", RGBA, B16, 32, 16, wrap=MIRROR, repeat=2),
