@@ -145,7 +145,11 @@ class Lab:
         return colours[counts.argmax()]
 
     def texture_file(self, plugin: str, t: Texture) -> Path:
-        """The pack file texpack made for ROM texture ``t`` (matched by the dump's pixels)."""
+        """The pack file the plugin draws for ROM texture ``t`` (matched by the dump's pixels).
+        Rice keeps one file per CRC and palette whatever the format, so texpack leaves the
+        second format out of a Rice pack and Rice draws the first one's file for both."""
+        if TARGET[plugin] == "rice" and t.same_bytes_as:
+            t = next(o for o in self.rom.textures if o.label == t.same_bytes_as)
         return match_dump(self.dump_folder(DUMP_FROM[plugin]), t, self.pack(plugin))
 
 

@@ -351,6 +351,7 @@ class Texture:
     load_tile: bool = False  # LOADTILE instead of LOADBLOCK (non-power-of-two widths)
     wrap: int = CLAMP  # render tile mode for both axes
     repeat: int = 1  # the rectangle is this many textures wide and high
+    same_bytes_as: str = ""  # draw another texture's bytes in this format (one CRC, two formats)
     # filled by build_rom
     addr: int = 0
     pal_addr: int = 0
@@ -376,6 +377,9 @@ def textures() -> list[Texture]:
         Texture("npot-loadtile", RGBA, B16, 48, 40, load_tile=True),
         Texture("wrap", RGBA, B16, 32, 32, wrap=WRAP, repeat=2),
         Texture("mirror", RGBA, B16, 32, 16, wrap=MIRROR, repeat=2),
+        # ia8's bytes read as I8: one CRC and palette in two formats, which Rice keeps one
+        # file for (TextureFilters.cpp FindAllTexturesFromFolder)
+        Texture("i8-same-bytes", INTENSITY, B8, 64, 64, same_bytes_as="ia8"),
     ]
 
 
@@ -498,12 +502,20 @@ class Rom:
 def build_rom() -> Rom:
     texs = textures()
     _layout(texs)
+    by_label = {t.label: t for t in texs}
     for k, t in enumerate(texs):
+        if t.same_bytes_as:
+            t.data = by_label[t.same_bytes_as].data
+            t.rgba = [(v, v, v, v) for v in t.data]  # I8: each byte is intensity and alpha
+            continue
         pixels = picture(t.w, t.h, k + 1, t.alpha)
         t.data, t.palette, t.rgba = encode(t.fmt, t.size, pixels, t.palette_type or TT_RGBA16)
     addr = DATA
     blobs: list[tuple[int, bytes]] = []
     for t in texs:
+        if t.same_bytes_as:
+            t.addr = by_label[t.same_bytes_as].addr
+            continue
         t.addr = addr
         blobs.append((addr, t.data))
         addr = _align(addr + len(t.data))

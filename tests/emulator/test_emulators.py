@@ -178,3 +178,34 @@ def test_gliden64_cache_holds_every_pack_file(lab, tmp_path):
     for f in pack_files(lab.pack("gliden64")):
         assert f.name in got, f"GLideN64's cache has no {f.name}"
         assert got[f.name] == load_rgba(f).shape, f"{f.name} is another size in GLideN64's cache"
+
+
+def test_rice_draws_one_file_for_one_crc_in_two_formats(lab, tmp_path):
+    """The ROM draws ia8's bytes again as I8: Rice dumps both names, texpack's Rice pack keeps
+    only the first (reporting the second skipped), and Rice, given both files, draws one for
+    both rectangles, which is why."""
+    from texpack.imageio import encode_png
+
+    from .lab import checkerboard, screenshot
+
+    _plugin(lab, "rice")
+    first = next(t for t in lab.rom.textures if t.label == "ia8")
+    second = next(t for t in lab.rom.textures if t.same_bytes_as == "ia8")
+    folder = lab.dump_folder("rice")
+    names = [match_dump(folder, t).name for t in (first, second)]
+    assert names[0].split("#")[1] == names[1].split("#")[1], names  # one CRC
+    packed = {p.name for p in pack_files(lab.pack("rice"))}
+    assert names[0] in packed and names[1] not in packed
+    report = (lab.pack("rice") / "texpack-report.json").read_text()
+    assert "one file per CRC" in report
+    both = tmp_path / "pair"
+    for k, name in enumerate(names):  # two different pictures under the two names
+        px = checkerboard(first.w * 4, first.h * 4)
+        if k:
+            px[..., :3] = 255 - px[..., :3]
+        (both / "hires_texture" / "TEXPACKFREEROM").mkdir(parents=True, exist_ok=True)
+        (both / "hires_texture" / "TEXPACKFREEROM" / name).write_bytes(encode_png(px))
+    frame = screenshot(lab.run("rice", "pair", pack=both))
+    base = lab.runs("rice").base
+    assert not np.array_equal(base[rect(first)], base[rect(second)])
+    assert np.array_equal(frame[rect(first)], frame[rect(second)]), "Rice drew two files for one CRC"
