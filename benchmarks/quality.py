@@ -1,6 +1,6 @@
 """How good the packs look: PSNR and sharpness against the truth, on textures never trained on.
 
-    python benchmarks/quality.py [--colobot DIR] [--grid docs/images/quality-grid.png] [--by-format]
+    python benchmarks/quality.py [--colobot DIR] [--grid docs/images/quality-grid.png] [--by-format] [--format F]
 
 Evaluation sets (both kept out of every training run):
 - game textures from Debian's `colobot-common-textures` (`apt-get download
@@ -83,9 +83,9 @@ def load_images(colobot: Path | None) -> list[tuple[str, str, np.ndarray]]:
     return out
 
 
-def make_cases(images, seed: int = 2026, kernel: str | None = None) -> list[Case]:
-    """One case per usable image; ``kernel`` forces every case's downscale (the formats and
-    dithering stay as the seed picks them), else each case's kernel is picked too."""
+def make_cases(images, seed: int = 2026, kernel: str | None = None, dump_format: str | None = None) -> list[Case]:
+    """One case per usable image; ``kernel`` forces every case's downscale and ``dump_format`` every
+    case's dump format (the rest stays as the seed picks it), else each is picked per case."""
     rng = np.random.default_rng(seed)
     cases = []
     for i, (set_name, _stem, img) in enumerate(images):
@@ -100,6 +100,8 @@ def make_cases(images, seed: int = 2026, kernel: str | None = None) -> list[Case
         recipe = pick_recipe(rng)
         if kernel is not None:
             recipe = replace(recipe, downscale=kernel)
+        if dump_format is not None:
+            recipe = replace(recipe, fmt=dump_format)
         pair = make_pair(img, 4, recipe)
         fmt, siz = CODES[recipe.fmt]
         crc = f"{((i + 1) * 2654435761) & 0xFFFFFFFF:08X}"  # never 0: GLideN64 skips CRC 0
@@ -185,6 +187,25 @@ def draw_grid(cases: list[Case], packs: dict[str, Path], dest: Path, n: int = 12
     img.save(dest)
 
 
+def run_methods(cases: list[Case], methods: dict[str, list[str]], grid: Path | None = None) -> tuple[list, dict]:
+    """Build the cases' dump with every method: ([(label, score by set, seconds)], {label: score by (set, format)})."""
+    rows, packs, per_format = [], {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        dump = tmp / "dump" / "texture_dump" / IDENT / "GLideNHQ"
+        write_dump(cases, dump)
+        for k, (label, margs) in enumerate(methods.items()):
+            out = tmp / f"pack{k}"
+            seconds = build(dump.parent, out, margs)
+            values = measure(cases, out)
+            rows.append((label, score(cases, values), seconds))
+            per_format[label] = score(cases, values, key=lambda c: (c.set, c.fmt))
+            packs[label.split(" (")[0]] = out  # the grid's column title: the label without its remark
+        if grid:
+            draw_grid(cases, packs, grid)
+    return rows, per_format
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--colobot", type=Path, help="colobot-common-textures unpacked with dpkg -x")
@@ -196,44 +217,44 @@ def main() -> None:
                     help="also print PSNR per set and dump format, as the gain over bicubic (where a model helps)")
     ap.add_argument("--kernel", choices=DOWNSCALE_KERNELS, default=None,
                     help="downscale every texture with this kernel (default: area or bilinear, picked per texture)")
+    ap.add_argument("--format", choices=(*CODES, "each"), default=None,
+                    help="store every texture in this dump format (default: one picked per texture), so a format is "
+                    "measured on every texture; 'each': every format in turn, printed as the --by-format table")
+    ap.add_argument("--brief", action="store_true", help="of the built-in methods run bicubic only (beside the --method ones)")
     args = ap.parse_args()
-    cases = make_cases(load_images(args.colobot), kernel=args.kernel)
-    if args.limit:
-        cases = cases[: args.limit]
     methods = {"bicubic": ["--model", "bicubic"], "nearest": ["--model", "nearest"], "realesr-animevideov3-x4 (old default)": ["--model", "realesr-animevideov3-x4"]}
+    if args.brief:
+        methods = {"bicubic": methods["bicubic"]}
     for m in args.method:
         label, _, rest = m.partition("=")
         methods[label] = rest.split()
-    rows, packs, per_format = [], {}, {}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        dump = tmp / "dump" / "texture_dump" / IDENT / "GLideNHQ"
-        write_dump(cases, dump)
-        for k, (label, margs) in enumerate(methods.items()):
-            out = tmp / f"pack{k}"
-            seconds = build(dump.parent, out, margs)
-            values = measure(cases, out)
-            rows.append((label, score(cases, values), seconds))
-            if args.by_format:
-                per_format[label] = score(cases, values, key=lambda c: (c.set, c.fmt))
-            packs[label.split(" (")[0]] = out  # the grid's column title: the label without its remark
-        if args.grid:
-            draw_grid(cases, packs, args.grid)
+    images = load_images(args.colobot)
+    rows: list = []
+    per_format: dict[str, dict] = {label: {} for label in methods}
+    for fmt in CODES if args.format == "each" else (args.format,):
+        cases = make_cases(images, kernel=args.kernel, dump_format=fmt)
+        if args.limit:
+            cases = cases[: args.limit]
+        rows, by_fmt = run_methods(cases, methods, None if args.format == "each" else args.grid)
+        for label, res in by_fmt.items():
+            per_format[label].update(res)
     sets = sorted({c.set for c in cases})
     counts = {s: sum(1 for c in cases if c.set == s) for s in sets}
     flags = next((ln.split(":", 1)[1].split() for ln in open("/proc/cpuinfo") if ln.startswith("flags")), []) if Path("/proc/cpuinfo").exists() else []
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"avx512_bf16 {'avx512_bf16' in flags}, amx {'amx_bf16' in flags}; "
           + ", ".join(f"{s}: {n} textures" for s, n in counts.items())
-          + f"; x4, dump-like degradation, downscale {args.kernel or 'area or bilinear per texture'}")
-    print()
-    head = " | ".join(f"{s} PSNR | {s} sharpness | {s} grid" for s in sets)
-    print(f"| method | {head} | build s | textures/s |")
-    print("|---|" + "---|" * (3 * len(sets)) + "---|---|")
-    for label, res, seconds in rows:
-        cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f} | {res[s]['grid']:.2f}" for s in sets)
-        print(f"| {label} | {cells} | {seconds:.1f} | {len(cases) / seconds:.1f} |")
-    if per_format:
+          + f"; x4, dump-like degradation, downscale {args.kernel or 'area or bilinear per texture'}"
+          + f", format {args.format or 'picked per texture'}")
+    if args.format != "each":
+        print()
+        head = " | ".join(f"{s} PSNR | {s} sharpness | {s} grid" for s in sets)
+        print(f"| method | {head} | build s | textures/s |")
+        print("|---|" + "---|" * (3 * len(sets)) + "---|---|")
+        for label, res, seconds in rows:
+            cells = " | ".join(f"{res[s]['psnr']:.2f} dB | {res[s]['sharpness']:.2f} | {res[s]['grid']:.2f}" for s in sets)
+            print(f"| {label} | {cells} | {seconds:.1f} | {len(cases) / seconds:.1f} |")
+    if args.by_format or args.format == "each":
         print_by_format(per_format)
 
 

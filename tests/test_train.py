@@ -143,6 +143,12 @@ def test_recipes_cover_every_format():
     assert seen == set(dg.FORMATS)
 
 
+def test_recipes_limited_to_some_formats_pick_only_those():
+    r = np.random.default_rng(0)
+    seen = {dg.pick_recipe(r, formats=dg.CLUT_FORMATS).fmt for _ in range(500)}
+    assert seen == set(dg.CLUT_FORMATS)
+
+
 # -- data ---------------------------------------------------------------------------------
 
 def test_find_images_folders_archives_and_filters(tmp_path):

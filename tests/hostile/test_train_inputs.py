@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 from click.testing import CliRunner
 from PIL import Image
 
@@ -37,6 +38,28 @@ def test_the_cli_offers_every_architecture_training_knows():
     from texpack.cli.train import ARCH_CHOICES
 
     assert tuple(ARCH_CHOICES) == tuple(ARCHS)
+
+
+def test_the_cli_offers_every_dump_format_training_knows():
+    from texpack.cli.train import CLUT_FORMATS, FORMAT_CHOICES
+    from texpack.train import degrade
+
+    assert FORMAT_CHOICES == tuple(degrade.FORMATS) and CLUT_FORMATS == degrade.CLUT_FORMATS
+
+
+@pytest.mark.parametrize("value", ["rgba64", "clut,psx-p16", "CI4"])
+def test_unknown_dump_formats_are_refused_before_any_work(tmp_path, value):
+    r = run(tmp_path, "--formats", value)
+    assert r.exit_code == 2 and "Traceback" not in r.output and "is not a dump format" in r.output, r.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_run_limited_to_clut_formats_says_so_in_its_card(tmp_path):
+    r = run(tmp_path, "--formats", "clut,i4", "--precision", "fp32")
+    assert r.exit_code == 0, r.output
+    card = yaml.safe_load((tmp_path / "m" / "t.yaml").read_text())
+    assert card["training"]["formats"] == ["ci4", "ci8", "psx-p4", "psx-p8", "i4"]
+    assert "--formats ci4,ci8,psx-p4,psx-p8,i4" in card["training"]["recipe"]
 
 
 @pytest.mark.parametrize("flag,value", [("--lr", "nan"), ("--lr", "inf"), ("--lr", "-1"), ("--lr", "0"), ("--gan-lr", "nan"),

@@ -13,6 +13,9 @@ from texpack.errors import TexpackError
 
 # texpack.train.config.ARCHS (importing it would import PyTorch; tests/test_train.py checks they agree)
 ARCH_CHOICES = ("compact", "span", "rrdb")
+# texpack.train.degrade.FORMATS and CLUT_FORMATS, for the same reason (the same test checks them)
+FORMAT_CHOICES = ("rgba16", "rgba32", "ci4", "ci8", "ia16", "ia8", "ia4", "i8", "i4", "psx-c16", "psx-p4", "psx-p8")
+CLUT_FORMATS = ("ci4", "ci8", "psx-p4", "psx-p8")
 
 
 def _rate(ctx, param, value: float) -> float:
@@ -28,6 +31,18 @@ def _minutes(ctx, param, value: float) -> float:
     return value
 
 
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for word in filter(None, (w.strip() for w in value.split(","))):
+        names = CLUT_FORMATS if word == "clut" else (word,)
+        for n in names:
+            if n not in FORMAT_CHOICES:
+                raise click.BadParameter(f"{word!r} is not a dump format (one of {', '.join(FORMAT_CHOICES)} or clut)")
+            if n not in out:
+                out.append(n)
+    return tuple(out)
+
+
 @click.command("train")
 @click.option("--hr", "hr", multiple=True, required=True, type=click.Path(exists=True, path_type=Path), help="High-resolution images: a folder, a .pk3/.zip archive or a file (repeatable).")
 @click.option("--val", multiple=True, type=click.Path(exists=True, path_type=Path), help="Validation images (default: 3% of --hr held out).")
@@ -39,6 +54,9 @@ def _minutes(ctx, param, value: float) -> float:
 @click.option("--scale", type=click.IntRange(1, 8), default=4, show_default=True, help="Upscale factor the model learns.")
 @click.option("--steps", type=click.IntRange(0), default=20000, show_default=True, help="Steps of the L1 (PSNR-oriented) stage.")
 @click.option("--gan-steps", type=click.IntRange(0), default=0, show_default=True, help="Steps of the RaGAN stage after it (0: none).")
+@click.option("--formats", default="", metavar="LIST",
+    help="Dump formats to train and validate on, comma-separated (" + ",".join(FORMAT_CHOICES) + "; 'clut' = "
+    + ",".join(CLUT_FORMATS) + "); default: all, weighted as real dumps are.", callback=_formats)
 @click.option("--batch", type=click.IntRange(1), default=16, show_default=True, help="Training pairs per step.")
 @click.option("--patch", "lr_patch", type=click.IntRange(8, 256), default=32, show_default=True, help="Low-resolution patch side.")
 @click.option("--lr", type=float, default=2e-4, show_default=True, callback=_rate, help="Learning rate of the L1 stage.")
@@ -60,7 +78,7 @@ def _minutes(ctx, param, value: float) -> float:
 @click.option("--license", "license_", default="", help="Licence of the weights, for the model card.")
 @click.option("--card", "card_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML with extra model-card fields (data sources and their licences).")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), help="Write a grid of training pairs (target left, dump-like input right) to this PNG and stop.")
-def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_steps, batch, lr_patch, lr, gan_lr, seed, device,
+def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_steps, formats, batch, lr_patch, lr, gan_lr, seed, device,
             precision, vgg, energy_weight, out, work, checkpoint_minutes, val_every, resume, license_, card_file, preview) -> None:
     """Train a model on dump-like textures made from high-resolution images.
 
@@ -91,7 +109,7 @@ def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_
             raise click.ClickException(f"{card_file}: must be a mapping of model-card fields")
     cfg = TrainConfig(
         hr=tuple(hr), val=tuple(val), exclude=tuple(exclude), name=name, out=out, work=work or out / ".train",
-        init=init, arch=arch, scale=scale, steps=steps, gan_steps=gan_steps, batch=batch, lr_patch=lr_patch,
+        init=init, arch=arch, scale=scale, steps=steps, gan_steps=gan_steps, formats=formats, batch=batch, lr_patch=lr_patch,
         lr=lr, gan_lr=gan_lr, seed=seed, device=device, precision=precision, vgg=vgg, energy_weight=energy_weight,
         checkpoint_minutes=checkpoint_minutes, val_every=val_every, resume=resume, license=license_, card=card,
         recipe=_recipe(click.get_current_context()),
@@ -124,6 +142,8 @@ def _recipe(ctx: click.Context) -> str:
         if value is None or value is False or value == () or value == p.default:
             continue
         flag = p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0]
+        if isinstance(value, tuple) and not p.multiple:
+            value = ",".join(value)  # --formats: parsed to a tuple, written back as typed
         for v in value if p.multiple else (value,):
             words += [flag] if p.is_flag else [flag, str(v)]
     return " ".join(shlex.quote(w) for w in words)

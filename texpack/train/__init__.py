@@ -72,6 +72,7 @@ def _card(cfg: TrainConfig, stage: str, trainer: Trainer, info: dict[str, Any], 
             "gan_steps": cfg.gan_steps if stage == "gan" else 0,
             "batch": cfg.batch,
             "lr_patch": cfg.lr_patch,
+            "formats": list(cfg.formats) or "all",
             "seed": cfg.seed,
             "perceptual": "vgg19 conv5_4 (pre-activation)" if cfg.vgg else "edges + discriminator feature matching (no VGG19 weights given)",
             **({"energy_weight": cfg.energy_weight} if stage == "gan" and cfg.energy_weight else {}),
@@ -113,8 +114,8 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
     bank, skipped = load_bank(train_refs)
     val_bank, _ = load_bank(val_refs)
     report(Progress("data", len(bank), len(train_refs), note=f"{len(bank)} usable, {len(skipped)} left out"))
-    sampler = PairSampler(bank, cfg.scale, cfg.lr_patch, cfg.seed)
-    val_pairs = list(validation_pairs(val_bank, cfg.scale, cfg.seed))
+    sampler = PairSampler(bank, cfg.scale, cfg.lr_patch, cfg.seed, formats=cfg.formats)
+    val_pairs = list(validation_pairs(val_bank, cfg.scale, cfg.seed, formats=cfg.formats))
 
     if cfg.init is not None:
         g, arch, scale = load_generator(cfg.init)

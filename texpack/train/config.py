@@ -22,6 +22,7 @@ class TrainConfig:
     steps: int = 20000  # PSNR-oriented (L1) stage
     gan_steps: int = 0  # GAN stage after it; 0 = none
     batch: int = 16
+    formats: tuple[str, ...] = ()  # dump formats to train and validate on (degrade.FORMATS names); empty: all
     lr_patch: int = 32  # LR patch side; the HR patch is scale x larger
     lr: float = 2e-4
     gan_lr: float = 1e-4

@@ -196,10 +196,12 @@ class PairSampler:
     same random stream.
     """
 
-    def __init__(self, bank: list[np.ndarray], factor: int, lr_patch: int, seed: int, min_zoom: float = 0.5) -> None:
+    def __init__(self, bank: list[np.ndarray], factor: int, lr_patch: int, seed: int, min_zoom: float = 0.5,
+                 formats: tuple[str, ...] = ()) -> None:
         if not bank:
             raise TrainDataError("no usable training images")
         self.bank, self.factor, self.lr_patch, self.min_zoom = bank, factor, lr_patch, min_zoom
+        self.formats = formats  # empty: every format of degrade.FORMATS
         self.rng = np.random.default_rng(seed)
 
     def state(self) -> dict:
@@ -234,7 +236,7 @@ class PairSampler:
         raise TrainDataError(f"no training image is at least {hp} px on a side")
 
     def pair(self) -> Pair:
-        return make_pair(self._crop(), self.factor, pick_recipe(self.rng, TRAIN_DOWNSCALES))
+        return make_pair(self._crop(), self.factor, pick_recipe(self.rng, TRAIN_DOWNSCALES, self.formats))
 
     def batch(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, 3, h, w) LR, (N, 3, H, W) HR and (N, 1, H, W) weights, float32."""
@@ -245,7 +247,8 @@ class PairSampler:
         return np.ascontiguousarray(lr), np.ascontiguousarray(hr), np.ascontiguousarray(wt)
 
 
-def validation_pairs(bank: list[np.ndarray], factor: int, seed: int, side: int = 192, limit: int = 48) -> Iterator[Pair]:
+def validation_pairs(bank: list[np.ndarray], factor: int, seed: int, side: int = 192, limit: int = 48,
+                     formats: tuple[str, ...] = ()) -> Iterator[Pair]:
     """A fixed set of whole-texture validation pairs, each degraded by a seeded recipe.
 
     Each image is reduced to at most ``side`` px and cropped to a multiple of ``factor``.
@@ -258,4 +261,4 @@ def validation_pairs(bank: list[np.ndarray], factor: int, seed: int, side: int =
             img = np.asarray(Image.fromarray(img).resize((max(factor, round(w / f)), max(factor, round(h / f))), Image.Resampling.BOX))
         h, w = img.shape[:2]
         img = img[: h - h % factor, : w - w % factor]
-        yield make_pair(img, factor, pick_recipe(rng))
+        yield make_pair(img, factor, pick_recipe(rng, formats=formats))

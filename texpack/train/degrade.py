@@ -56,6 +56,9 @@ FORMATS: dict[str, float] = {
     "psx-p8": 1.5,
 }
 GREY_FORMATS = ("ia16", "ia8", "ia4", "i8", "i4")
+# Formats whose colours come from a small palette: the dump holds at most 16 or 256
+# colours, so detail between them was lost twice (texpack-span-x4-clut is trained on these).
+CLUT_FORMATS = ("ci4", "ci8", "psx-p4", "psx-p8")
 DOWNSCALES = ("area", "bilinear")
 # Training mixes in the editors' antialiased bicubic too, so the model is not good only
 # for the kernels it is evaluated on (benchmarks/quality.py --kernel measures each).
@@ -72,8 +75,9 @@ class Recipe:
     dither: bool = False
 
 
-def pick_recipe(rng: np.random.Generator, downscales: tuple[str, ...] = DOWNSCALES) -> Recipe:
-    names = list(FORMATS)
+def pick_recipe(rng: np.random.Generator, downscales: tuple[str, ...] = DOWNSCALES, formats: tuple[str, ...] = ()) -> Recipe:
+    """A random recipe; ``formats`` (names of FORMATS) limits the formats, keeping their weights."""
+    names = list(formats or FORMATS)
     p = np.array([FORMATS[n] for n in names], np.float64)
     fmt = names[int(rng.choice(len(names), p=p / p.sum()))]
     return Recipe(fmt, downscales[int(rng.integers(len(downscales)))], bool(rng.random() < 0.35))
