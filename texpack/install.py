@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import PackError, UsageError
+from texpack.relpath import rel_problem
 from texpack.targets.duckstation_config import update_config
 
 ROOTS = ("hires_texture", "textures")
@@ -107,8 +108,7 @@ class _Source:
 
 
 def _safe_rel(rel: str) -> str | None:
-    parts = PurePosixPath(rel).parts
-    if rel.startswith("/") or ".." in parts or "\\" in rel or not parts or parts[0] not in ROOTS:
+    if rel_problem(rel) is not None or rel.split("/")[0] not in ROOTS:
         return "would lie outside the load folder"
     return None
 

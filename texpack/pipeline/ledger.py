@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from texpack import imageio
+from texpack import imageio, relpath
 from texpack.errors import PackError
 from texpack.report import Outcome, Status
 from texpack.state import OutputRow, State
@@ -22,11 +22,10 @@ from texpack.state import OutputRow, State
 
 def rel_problem(rel: str, game_rel: str) -> str | None:
     """Why ``rel`` cannot be a file of the game's pack folder (checked on the text alone)."""
-    parts = rel.split("/")
     if not rel.startswith(game_rel + "/") or os.path.isabs(rel):
         return "would lie outside the pack folder; refused"
-    if "\\" in rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
-        return "a name with '..', a backslash or an empty part cannot be a pack file; refused"
+    if (why := relpath.rel_problem(rel)) is not None:
+        return f"{why} cannot be a pack file; refused"
     return None
 
 

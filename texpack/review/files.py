@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from texpack.errors import TexpackError
+from texpack.relpath import rel_problem
 
 THUMB_CACHE = 4096  # thumbnails held before the cache starts over
 THUMB_SIDES = (16, 512)
@@ -37,9 +38,8 @@ class ReviewFiles:
         base = self.roots.get(root)
         if base is None:
             raise PathRefused(f"unknown folder {root!r}")
-        parts = rel.split("/")
-        if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
-            raise PathRefused(f"{rel!r} is not a plain relative path")
+        if (why := rel_problem(rel)) is not None:
+            raise PathRefused(f"{rel!r} is not a plain relative path ({why})")
         try:
             real_base = base.resolve()
             path = (base / rel).resolve()

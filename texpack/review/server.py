@@ -29,6 +29,7 @@ from pathlib import Path
 
 from texpack.errors import ProfileError, TexpackError
 from texpack.imageio import MAX_FILE_BYTES
+from texpack.relpath import name_problem
 from texpack.review.files import PathRefused
 from texpack.review.service import ReviewService
 from texpack.safefs import read_bounded
@@ -146,7 +147,7 @@ def make_app(service: ReviewService, token: str, port: int):
             return bad
         name = request.path_params["name"]
         p = STATIC / name
-        if "/" in name or "\\" in name or not p.is_file():
+        if name_problem(name) is not None or not p.is_file():
             return PlainTextResponse("not found", 404)
         return Response(p.read_bytes(), media_type=TYPES.get(p.suffix, "application/octet-stream"))
 

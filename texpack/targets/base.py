@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from texpack.errors import PackError
+from texpack.relpath import name_problem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,7 +81,7 @@ class Target:
         return self.load_root
 
     def game_dir(self, out: Path, game: str) -> Path:
-        if "/" in game or "\\" in game or game in ("", ".", "..") or "\0" in game:
+        if name_problem(game) is not None:
             raise PackError(game or "(empty)", "this game id cannot be used as a folder name")
         return Path(out) / self.game_rel(game)
 
