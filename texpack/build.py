@@ -13,12 +13,10 @@ from texpack.errors import LayoutError, PackError, PackStateError, ProfileError,
 from texpack.pipeline.execute import BuildAborted
 from texpack.pipeline.ledger import output_rels
 from texpack.progress import NO_PROGRESS, ProgressSink
-from texpack.report import Outcome, Report, Status, write_reports
+from texpack.report import REPORT_NAME, Outcome, Report, Status, write_reports
 from texpack.scan import scan
 from texpack.session import GameOptions, GameSession, open_game
 from texpack.targets.gliden64_cache import GLideN64Settings, write_htc, write_hts
-
-REPORT_NAME = "texpack-report.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from texpack.atomic import write_atomic
 
+# The build report, in the output folder: written by texpack/build.py, read by the review page.
+REPORT_NAME = "texpack-report.json"
+
 
 class Status(str, Enum):
     """What happened to one dump."""

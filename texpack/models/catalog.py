@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from texpack import yamlsafe
 from texpack.errors import ModelError, first_line
 from texpack.models.safeload_exts import MODEL_EXTS
 from texpack.resources import data_dir, user_models_dir
@@ -39,7 +38,6 @@ class ModelEntry:
 
 
 _CARDS: dict[tuple[str, int, int], dict[str, Any]] = {}
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _card(weights: Path) -> dict[str, Any]:
@@ -54,8 +52,8 @@ def _card(weights: Path) -> dict[str, Any]:
     if key not in _CARDS:
         try:
             text = p.read_bytes()[:CARD_LIMIT].decode("utf-8")
-            data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            data = yamlsafe.load(text, p.name)  # a card comes with a model from anywhere: bounded, no alias bombs
+        except (OSError, UnicodeDecodeError, yamlsafe.YamlError) as e:
             raise ModelError(f"{p.name}: unreadable model card ({first_line(e)})") from e
         _CARDS[key] = data if isinstance(data, dict) else {}
     return _CARDS[key]

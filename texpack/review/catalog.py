@@ -16,13 +16,12 @@ from typing import Any
 from texpack.emulators.n64names import N64Name
 from texpack.emulators.psxnames import PsxTextureName, VramWriteName
 from texpack.profile import RULE_SETTINGS, Profile
+from texpack.report import REPORT_NAME
 from texpack.safefs import read_own_bytes
 from texpack.scan import DumpItem, scan
 from texpack.state import FileSig, State
 from texpack.targets import Target
 from texpack.targets.checkutil import image_size
-
-REPORT_NAME = "texpack-report.json"
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from texpack.engine.pool import EnginePool
 from texpack.errors import FileError, ProfileError, StateError, TexpackError
 from texpack.profile import Profile, default_profile_for, shipped_profile_for, user_profile_path
 from texpack.progress import NoProgress
+from texpack.report import REPORT_NAME
 from texpack.review.catalog import Row, build_rows
 from texpack.review.files import PathRefused, ReviewFiles
 from texpack.review.rules import ProfileEditor
@@ -234,7 +235,7 @@ class ReviewService:
     def pack_signature(self) -> tuple:
         """Changes whenever another texpack (watch, build) writes into the pack."""
         sig = []
-        for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / "texpack-report.json"):
+        for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / REPORT_NAME):
             try:
                 st = os.stat(p)
                 sig.append((st.st_size, st.st_mtime_ns))
