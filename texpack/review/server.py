@@ -25,7 +25,15 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse as _JSONResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 from texpack.errors import ProfileError, TexpackError
 from texpack.imageio import MAX_FILE_BYTES
@@ -97,64 +105,73 @@ def free_socket() -> socket.socket:
     return s
 
 
-def make_app(service: ReviewService, token: str, port: int):
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse as _JSONResponse
-    from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
-    from starlette.routing import Route
+class JSONResponse(_JSONResponse):
+    """JSON whatever a profile or pack holds: a lone surrogate (from a name the OS gave, or a
+    hand-edited profile) goes out as a \\udcXX escape instead of failing the answer."""
 
-    class JSONResponse(_JSONResponse):
-        """JSON whatever a profile or pack holds: a lone surrogate (from a name the OS gave,
-        or a hand-edited profile) goes out as a \\udcXX escape instead of failing the answer."""
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
-        def render(self, content) -> bytes:
-            return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
-    origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
-    hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
-    cookie = f"texpack-review-{port}"  # cookies are shared across ports: one name per server
+def error(e: Exception, code: int = 400) -> Response:
+    """An error answer: a profile's problems (the page shows which rule is wrong), else the error's text."""
+    status = e.status if isinstance(e, BodyError) else code
+    return JSONResponse({"error": "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)}, status)
 
-    def valid(given: str | None) -> bool:
-        return bool(given) and secrets.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
-    def guard(request: Request, change: bool = False) -> Response | None:
-        if request.headers.get("host") not in hosts:
+class Access:
+    """Who may ask: the page's own host names, the session token, and for changes the page's origin."""
+
+    def __init__(self, token: str, port: int) -> None:
+        self.token = token
+        self.origins = {f"http://127.0.0.1:{port}", f"http://localhost:{port}"}
+        self.hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        self.cookie = f"texpack-review-{port}"  # cookies are shared across ports: one name per server
+
+    def valid(self, given: str | None) -> bool:
+        return bool(given) and secrets.compare_digest(str(given).encode("utf-8", "surrogateescape"), self.token.encode())
+
+    def refusal(self, request: Request, change: bool = False) -> Response | None:
+        """The answer that refuses ``request``, or None when it may go on."""
+        if request.headers.get("host") not in self.hosts:
             return PlainTextResponse("wrong host", 403)
         given = request.headers.get("x-texpack-token")
-        if not valid(given) and (change or not valid(request.cookies.get(cookie))):
+        if not self.valid(given) and (change or not self.valid(request.cookies.get(self.cookie))):
             return PlainTextResponse("missing or wrong token", 403)
-        if change and request.headers.get("origin") not in origins:
+        if change and request.headers.get("origin") not in self.origins:
             return PlainTextResponse("changes must come from the review page itself", 403)
         return None
 
-    def error(e: Exception, code: int = 400) -> Response:
-        return JSONResponse({"error": str(e)}, code)
-
-    async def index(request: Request) -> Response:
-        if request.headers.get("host") in hosts and valid(request.query_params.get("t")):
-            # The entry address: trade the token in the query for the cookie.
+    def entry(self, request: Request) -> Response | None:
+        """The entry address ``/?t=TOKEN``: trade the token in the query for the cookie."""
+        if request.headers.get("host") in self.hosts and self.valid(request.query_params.get("t")):
             to = RedirectResponse("/", 303, headers={"Cache-Control": "no-store"})
-            to.set_cookie(cookie, token, httponly=True, samesite="strict", path="/")
+            to.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
             return to
-        if (bad := guard(request)) is not None:
-            return bad
-        html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", token)
+        return None
+
+
+class Api:
+    """The page's requests, each mapped onto :class:`ReviewService` (access is checked before)."""
+
+    def __init__(self, service: ReviewService, token: str) -> None:
+        self.service, self.token = service, token
+
+    async def index(self, request: Request) -> Response:
+        html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{TOKEN}}", self.token)
         return Response(html, media_type=TYPES[".html"], headers={"Cache-Control": "no-store"})
 
-    async def static(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
         p = STATIC / name
         if name_problem(name) is not None or not p.is_file():
             return PlainTextResponse("not found", 404)
         return Response(p.read_bytes(), media_type=TYPES.get(p.suffix, "application/octet-stream"))
 
-    async def rows(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
-        q = request.query_params
+    async def rows(self, request: Request) -> Response:
+        from texpack.models import list_models
+
+        q, service = request.query_params, self.service
         try:
             found = service.query(q=q.get("q", ""), group=q.get("group", ""), status=q.get("status", ""), rule=q.get("rule", ""),
                                   changed=q.get("changed") == "1", min_side=int(q.get("min") or 0), max_side=int(q.get("max") or 0),
@@ -163,28 +180,21 @@ def make_app(service: ReviewService, token: str, port: int):
             return error(e)
         # the last field versions the thumbnail's address: a rebuilt texture gets a new one
         compact = [[r.id, r.name, r.status, r.group, r.width, r.height, int(r.changed), 1 if r.output else 0, f"{r.out_mtime:.6f}"] for r in found]
-        from texpack.models import list_models
-
         return JSONResponse({"game": service.root.game, "emulator": service.root.emulator, "target": service.target.id,
                              "models": ["nearest", "bilinear", "bicubic"] + [m.name for m in list_models()],
                              "profile": str(service.editor.path), "undo": service.editor.can_undo(), "busy": service.busy,
                              "facets": service.facets(), "total": len(service.rows), "rows": compact})
 
-    async def row(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def row(self, request: Request) -> Response:
         try:
-            r = service.row(request.query_params.get("key", ""))
+            return JSONResponse(self.service.row(request.query_params.get("key", "")).to_json())
         except (PathRefused, ValueError) as e:
             return error(e, 404)
-        return JSONResponse(r.to_json())
 
-    async def thumb(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def thumb(self, request: Request) -> Response:
         q = request.query_params
         try:
-            data = await asyncio.to_thread(service.thumb, q.get("key", ""), q.get("which", "out"), int(q.get("size", "96")))
+            data = await asyncio.to_thread(self.service.thumb, q.get("key", ""), q.get("which", "out"), int(q.get("size", "96")))
         except (PathRefused, ValueError, OSError) as e:
             return error(e, 404)
         # An address with the pack file's version (v) names one picture for good: cache it.
@@ -192,14 +202,12 @@ def make_app(service: ReviewService, token: str, port: int):
         versioned = q.get("v", "") not in ("", f"{0.0:.6f}")
         return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=86400" if versioned else "no-cache"})
 
-    async def file(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def file(self, request: Request) -> Response:
         rel = request.query_params.get("path", "")  # decoded once, as sent
         if re.search(r"%(2f|5c|2e|00)", rel, re.I):
             return PlainTextResponse("encoded separators are refused", 400)  # a second decoding would make them real
         try:
-            p = service.files.resolve(request.query_params.get("root", ""), rel)
+            p = self.service.files.resolve(request.query_params.get("root", ""), rel)
             data = await asyncio.to_thread(read_bounded, p, MAX_FILE_BYTES)  # a pack file may be anything
         except PathRefused as e:
             return PlainTextResponse(str(e), 403)
@@ -211,74 +219,57 @@ def make_app(service: ReviewService, token: str, port: int):
                             headers={"Cache-Control": "no-cache", "Content-Disposition": "attachment"})
         return Response(data, media_type=kind, headers={"Cache-Control": "no-cache"})
 
-    async def profile(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def profile(self, request: Request) -> Response:
         try:
-            return PlainTextResponse(service.editor.text())
+            return PlainTextResponse(self.service.editor.text())
         except TexpackError as e:
             return error(e)
 
-    async def set_rule(request: Request) -> Response:
-        if (bad := guard(request, change=True)) is not None:
-            return bad
+    async def set_rule(self, request: Request) -> Response:
         try:
             body = await read_json_object(request)
-            ids = body.get("ids", [])
-            settings = body.get("set", {})
+            ids, settings = body.get("ids", []), body.get("set", {})
             if not isinstance(ids, list) or not isinstance(settings, dict):
                 raise BodyError("'ids' must be a list and 'set' an object", 400)
-            return JSONResponse(service.set_rule(str(body.get("name", "")), [str(i) for i in ids], settings))
-        except BodyError as e:
-            return JSONResponse({"error": str(e)}, e.status)
+            return JSONResponse(self.service.set_rule(str(body.get("name", "")), [str(i) for i in ids], settings))
         except (TexpackError, ValueError, TypeError) as e:
-            msg = "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)
-            return JSONResponse({"error": msg}, 400)
+            return error(e)
 
-    async def preview(request: Request) -> Response:
-        if (bad := guard(request, change=True)) is not None:
-            return bad
+    async def preview(self, request: Request) -> Response:
         try:
             body = await read_json_object(request)
             settings = body.get("set", {})
             if not isinstance(settings, dict):
                 raise BodyError("'set' must be an object", 400)
-            data = await asyncio.to_thread(service.preview, str(body.get("key", "")), settings)
-        except BodyError as e:
-            return JSONResponse({"error": str(e)}, e.status)
+            data = await asyncio.to_thread(self.service.preview, str(body.get("key", "")), settings)
         except (TexpackError, ValueError, TypeError) as e:
-            return JSONResponse({"error": "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)}, 400)
+            return error(e)
         return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
 
-    async def undo(request: Request) -> Response:
-        if (bad := guard(request, change=True)) is not None:
-            return bad
+    async def undo(self, request: Request) -> Response:
         try:
-            return JSONResponse(service.undo())
+            return JSONResponse(self.service.undo())
         except TexpackError as e:
-            return JSONResponse({"error": "; ".join(e.problems) if isinstance(e, ProfileError) else str(e)}, 400)
+            return error(e)
 
-    async def seen(request: Request) -> Response:
-        if (bad := guard(request, change=True)) is not None:
-            return bad
+    async def seen(self, request: Request) -> Response:
         try:
-            service.mark_seen()
+            self.service.mark_seen()
         except TexpackError as e:
             return error(e)
         return JSONResponse({"ok": True})
 
-    async def events(request: Request) -> Response:
-        if (bad := guard(request)) is not None:
-            return bad
+    async def events(self, request: Request) -> Response:
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        listeners = self.service.listeners
 
-        def push(event: dict) -> None:
+        def push(event: dict[str, Any]) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
-        service.listeners.append(push)
+        listeners.append(push)
 
-        async def stream():
+        async def stream() -> AsyncIterator[str]:
             try:
                 yield "retry: 1000\n\n"
                 while True:
@@ -288,15 +279,33 @@ def make_app(service: ReviewService, token: str, port: int):
                     except asyncio.TimeoutError:
                         yield ": keep-alive\n\n"
             finally:
-                service.listeners.remove(push)
+                listeners.remove(push)
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def make_app(service: ReviewService, token: str, port: int) -> Callable[..., Awaitable[None]]:
+    """The page's ASGI app: every route checked by :class:`Access` once, then answered by :class:`Api`."""
+    access, api = Access(token, port), Api(service, token)
+
+    def route(path: str, handler: Handler, change: bool = False, entry: bool = False) -> Route:
+        async def endpoint(request: Request) -> Response:
+            if entry and (to := access.entry(request)) is not None:
+                return to
+            if (bad := access.refusal(request, change)) is not None:
+                return bad
+            return await handler(request)
+
+        return Route(path, endpoint, methods=["POST"] if change else ["GET", "HEAD"])
+
     return security_headers(Starlette(routes=[
-        Route("/", index), Route("/static/{name}", static), Route("/api/rows", rows), Route("/api/row", row),
-        Route("/api/thumb", thumb), Route("/file", file), Route("/api/profile", profile),
-        Route("/api/rules", set_rule, methods=["POST"]), Route("/api/preview", preview, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
-        Route("/api/seen", seen, methods=["POST"]), Route("/api/events", events),
+        route("/", api.index, entry=True), route("/static/{name}", api.static), route("/api/rows", api.rows),
+        route("/api/row", api.row), route("/api/thumb", api.thumb), route("/file", api.file), route("/api/profile", api.profile),
+        route("/api/events", api.events), route("/api/rules", api.set_rule, change=True), route("/api/preview", api.preview, change=True),
+        route("/api/undo", api.undo, change=True), route("/api/seen", api.seen, change=True),
     ]))
 
 
