@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import signal
 import sys
+from types import FrameType
 
 EXIT_INTERRUPTED = 130
 
 
-def _interrupted(signum, frame) -> None:
+def _interrupted(signum: int, frame: FrameType | None) -> None:
     sys.stderr.write("interrupted\n")
     raise SystemExit(EXIT_INTERRUPTED)
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from texpack.atomic import write_atomic
 
@@ -56,7 +57,7 @@ class Report:
     fatal: bool = False  # the pack could not be written any more (disk full, read-only)
     extra_files: list[str] = field(default_factory=list)  # distributable zip, GLideN64 caches
     notes: list[str] = field(default_factory=list)  # what the user must know (settings to turn on)
-    models: list[dict] = field(default_factory=list)  # networks used, with their licences (GameSession.model_credits)
+    models: list[dict[str, Any]] = field(default_factory=list)  # networks used, with their licences (GameSession.model_credits)
 
     def counts(self) -> Counter[Status]:
         return Counter(o.status for o in self.outcomes)
@@ -75,7 +76,7 @@ class Report:
         head = f"{self.target} pack for {self.game!r}: " + (", ".join(parts) or "nothing to do")
         return head + (f"; stopped: {self.aborted}" if self.aborted else "")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "emulator": self.emulator,
             "target": self.target,

@@ -80,7 +80,8 @@ def read_own_bytes(path: Path, limit: int) -> bytes | None:
     except PackError:
         return None
     try:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
             if not chunk:

@@ -48,7 +48,7 @@ class Str(Type):
     description: str = ""
     pattern: str | None = None
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
             ctx.add(path, "must be a string", node)
             return None
@@ -57,7 +57,7 @@ class Str(Type):
             return None
         return node.value
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"type": "string", "description": self.description}
         if self.pattern:
             d["pattern"] = f"^(?:{self.pattern})$"
@@ -70,7 +70,7 @@ class Int(Type):
     hi: int = 1 << 30
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         v = _scalar(node)
         if not isinstance(v, int) or isinstance(v, bool):
             ctx.add(path, "must be an integer", node)
@@ -80,7 +80,7 @@ class Int(Type):
             return None
         return v
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.lo, "maximum": self.hi, "description": self.description}
 
 
@@ -90,7 +90,7 @@ class Float(Type):
     hi: float = 1.0
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         v = _scalar(node)
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             ctx.add(path, "must be a number", node)
@@ -100,7 +100,7 @@ class Float(Type):
             return None
         return float(v)
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {"type": "number", "minimum": self.lo, "maximum": self.hi, "description": self.description}
 
 
@@ -108,14 +108,14 @@ class Float(Type):
 class Bool(Type):
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         v = _scalar(node)
         if not isinstance(v, bool):
             ctx.add(path, "must be true or false", node)
             return None
         return v
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {"type": "boolean", "description": self.description}
 
 
@@ -124,7 +124,7 @@ class Enum(Type):
     values: tuple[str, ...] = ()
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         v = _scalar(node)
         v = str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else v
         if v not in self.values:
@@ -134,7 +134,7 @@ class Enum(Type):
             return None
         return v
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {"enum": list(self.values), "description": self.description}
 
 
@@ -143,14 +143,14 @@ class OneOrMany(Type):
     item: Type = field(default_factory=Str)
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         if isinstance(node, yaml.SequenceNode):
             vals = [self.item.check(n, f"{path}[{i}]", ctx) for i, n in enumerate(node.value)]
             return tuple(v for v in vals if v is not None)
         v = self.item.check(node, path, ctx)
         return () if v is None else (v,)
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         one = self.item.json()
         return {"anyOf": [one, {"type": "array", "items": one}], "description": self.description}
 
@@ -159,7 +159,7 @@ class OneOrMany(Type):
 class Range(Type):
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         if isinstance(node, yaml.MappingNode):
             sub = Map({"min": Int(1, 65536), "max": Int(1, 65536)})
             d = sub.check(node, path, ctx) or {}
@@ -167,7 +167,7 @@ class Range(Type):
         v = Int(1, 65536).check(node, path, ctx)
         return None if v is None else (v, v)
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {
             "anyOf": [
                 {"type": "integer", "minimum": 1},
@@ -182,7 +182,7 @@ class Map(Type):
     fields: dict[str, Type] = field(default_factory=dict)
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         if not isinstance(node, yaml.MappingNode):
             ctx.add(path or "(top)", "must be a mapping of keys to values", node)
             return None
@@ -205,7 +205,7 @@ class Map(Type):
                 out[key] = val
         return out
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {
             "type": "object",
             "description": self.description,
@@ -219,16 +219,16 @@ class List(Type):
     item: Type = field(default_factory=Str)
     description: str = ""
 
-    def check(self, node, path, ctx):
+    def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:
         if not isinstance(node, yaml.SequenceNode):
             ctx.add(path, "must be a list", node)
             return None
-        out = []
+        out: list[Any] = []
         for i, n in enumerate(node.value):
             sub = f"{path}[{i}]"
             ctx.lines[sub] = n.start_mark.line + 1
             out.append(self.item.check(n, sub, ctx))
         return out
 
-    def json(self):
+    def json(self) -> dict[str, Any]:
         return {"type": "array", "items": self.item.json(), "description": self.description}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from texpack.alpha_modes import SeamMode
 
-_NP_MODE = {SeamMode.WRAP: "wrap", SeamMode.MIRROR: "symmetric", SeamMode.CLAMP: "edge"}
+_NP_MODE: dict[SeamMode, Literal["wrap", "symmetric", "edge"]] = {SeamMode.WRAP: "wrap", SeamMode.MIRROR: "symmetric", SeamMode.CLAMP: "edge"}
 
 
 def is_tileable(rgb: np.ndarray, axis: int) -> bool:
@@ -37,7 +39,7 @@ def pad(img: np.ndarray, modes: tuple[SeamMode, SeamMode], size: int) -> np.ndar
     """Pad (H, W, C) by ``size`` texels on every side, rows then columns."""
     if size <= 0:
         return img
-    extra = [(0, 0)] * (img.ndim - 2)
+    extra: list[tuple[int, int]] = [(0, 0)] * (img.ndim - 2)
     # np.pad's wrap and symmetric cannot pad past the image size in one go; repeat if needed.
     out = img
     for axis, mode in enumerate(modes):

@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from texpack.atomic import remove_temps
 from texpack.emulators import DumpRoot, get_emulator
@@ -145,7 +146,7 @@ class GameSession:
         self.profile = profile
         return changed
 
-    def model_credits(self) -> list[dict]:
+    def model_credits(self) -> list[dict[str, Any]]:
         """Each network this session upscaled with: name, licence and source from its card,
         and its sharp partner when ``detail`` blended one in, for the pack's report."""
         from texpack.engine.base import RESAMPLE_MODES

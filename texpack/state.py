@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from texpack.atomic import write_atomic
 from texpack.errors import PackError, PackStateError, StateError
@@ -122,7 +123,7 @@ def _lock(fd: int) -> None:
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]  # Windows-only module
     else:
         import fcntl
 
@@ -145,7 +146,7 @@ def _sqlite_error(path: Path, e: sqlite3.Error) -> Exception:
     return PackError(str(path), f"cannot update the build state ({msg})")
 
 
-def _bind(value):
+def _bind(value: object) -> object:
     """A file name as the OS gave it may hold undecodable bytes (surrogate escapes), which
     sqlite's UTF-8 text cannot: such a name is stored as its raw bytes (the schema has no
     other blob columns, so :func:`_unbind` knows every blob is a name)."""
@@ -157,7 +158,7 @@ def _bind(value):
     return value
 
 
-def _unbind(value):
+def _unbind(value: object) -> object:
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
@@ -231,7 +232,7 @@ class State:
             finally:
                 self.lock.release()
 
-    def _run(self, sql: str, args: tuple = (), commit: bool = False) -> list[tuple]:
+    def _run(self, sql: str, args: tuple[Any, ...] = (), commit: bool = False) -> list[tuple[Any, ...]]:
         with self.mutex:
             try:
                 rows = self.db.execute(sql, tuple(_bind(a) for a in args)).fetchall()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from texpack.emulators import DumpRoot
 from texpack.errors import TexpackError
@@ -22,7 +23,7 @@ class Survey:
     duplicates: list[list[str]] = field(default_factory=list)  # groups of files with identical pixels
     duplicate_pixels_saved: int = 0  # source pixels not upscaled thanks to deduplication
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "emulator": self.root.emulator,
             "game": self.root.game,

@@ -61,6 +61,19 @@ def check(text: str, name: str) -> None:
         raise YamlError(f"{name}: not valid YAML: {_first_line(e)}") from e
 
 
+def roundtrip() -> Any:
+    """ruamel.yaml's round-trip reader/writer, set up for texpack's own edits of YAML files
+    a person also edits (profiles, DuckStation's config.yaml): comments, quotes and long
+    lines kept as they are. Only for files already checked by :func:`check`."""
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.allow_unicode = True
+    return y
+
+
 def load(text: str, name: str) -> Any:
     """``yaml.safe_load`` after :func:`check`."""
     check(text, name)

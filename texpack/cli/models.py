@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def list_() -> None:
     click.echo(f"(user model folder: {user_models_dir()})")
 
 
-def _source(card: dict) -> str:
+def _source(card: dict[str, Any]) -> str:
     """Where a model's weights came from, in a few words, from its card."""
     src = card.get("source")
     if isinstance(src, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -11,13 +12,13 @@ from texpack.engine.options import CPU_ENGINES, DEVICES, PRECISIONS, QUALITIES, 
 from texpack.targets import TARGET_IDS
 
 
-def dump_options(f: Callable) -> Callable:
+def dump_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--game", help="Game IDENT or serial, when the folder name is not it.")(f)
     f = click.option("--emulator", type=click.Choice(tuple(EMULATORS)), help="Dump format, when the folder layout does not tell.")(f)
     return f
 
 
-def engine_options(f: Callable) -> Callable:
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--quality", type=click.Choice(QUALITIES), default="fast", show_default=True,
         help="max: average each network output over 8 flips and rotations (x8 self-ensemble): a little more faithful, 8x "
         "the network time; for distributable packs.")(f)
@@ -30,7 +31,7 @@ def engine_options(f: Callable) -> Callable:
     return f
 
 
-def pack_options(f: Callable) -> Callable:
+def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Target, profile and the per-texture setting overrides."""
     f = click.option("--detail", type=click.FloatRange(0.0, 1.0), help="0 faithful .. 1 sharp, for texture models with a sharp partner (default: the profile's).")(f)
     f = click.option("--model", "-m", help="Model name, .pth/.safetensors path, or nearest/bilinear/bicubic.")(f)
@@ -40,7 +41,7 @@ def pack_options(f: Callable) -> Callable:
     return f
 
 
-def game_options(kw: dict, threads: int | None = None, **extra):
+def game_options(kw: dict[str, Any], threads: int | None = None, **extra):
     """:class:`~texpack.session.GameOptions` from the parsed pack and engine options."""
     from texpack.session import GameOptions
 

@@ -12,7 +12,7 @@ ID = "gliden64"
 FAMILY = "n64"
 DUMP_FOLDERS = ("GLideNHQ", "GLideNHQ_strong_crc")
 # TxFilter::dmptx writes only these; the loader takes more (docs/formats/n64.md).
-DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "allciByRGBA": ("png",)}
+DUMP_SUFFIXES: dict[str, tuple[str, ...]] = {"all": ("png",), "ciByRGBA": ("png",), "allciByRGBA": ("png",)}
 
 
 def root_at(folder: Path) -> list[tuple[str, Path]]:

@@ -141,7 +141,8 @@ class _Fields:
     """Walks a title the way DuckStation's parser does, collecting what looks odd."""
 
     def __init__(self, title: str) -> None:
-        self.title, self.pos, self.odd = title, 0, []
+        self.title, self.pos = title, 0
+        self.odd: list[str] = []
 
     def token(self, delim: str, what: str) -> str:
         end = self.title.find(delim, self.pos + 1)
@@ -191,7 +192,7 @@ def _parse_vram_write(title: str) -> VramWriteName:
         lo, tail_lo = _prefix(digits[16:], 16)
         if hi is None or lo is None:
             raise DumpNameError(title, "vram-write hash has non-hex characters")
-        odd = ()
+        odd: tuple[str, ...] = ()
         if tail_hi or tail_lo:
             odd = (f"hash ends in non-hex text: DuckStation reads {hi:016X}{lo:016X}, so it can never match a background",)
         return VramWriteName(digits, odd)

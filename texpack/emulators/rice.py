@@ -11,7 +11,7 @@ from texpack.fswalk import Listing
 ID = "rice"
 FAMILY = "n64"
 SUBFOLDERS = ("png_all", "ci_by_png", "png_by_rgb_a", "ci_bmp", "ci_bmp_with_pal_crc")
-DUMP_SUFFIXES = {"all": ("png",), "ciByRGBA": ("png",), "rgb": ("png",), "a": ("png",), "ci": ("bmp",)}
+DUMP_SUFFIXES: dict[str, tuple[str, ...]] = {"all": ("png",), "ciByRGBA": ("png",), "rgb": ("png",), "a": ("png",), "ci": ("bmp",)}
 
 
 def root_at(folder: Path) -> list[tuple[str, Path]]:

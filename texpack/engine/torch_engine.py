@@ -6,6 +6,7 @@ import contextlib
 import copy
 import logging
 import os
+from typing import Any
 
 import numpy as np
 import torch
@@ -144,7 +145,7 @@ class TorchUpscaler:
         side = int((budget / self._bytes_per_px) ** 0.5)
         return max(MIN_TILE, min(top, side // 8 * 8))
 
-    def _autocast(self) -> contextlib.AbstractContextManager:
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision == "fp16" and self.device.type == "cpu":
             return torch.autocast("cpu", dtype=torch.float16)
         return contextlib.nullcontext()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +33,11 @@ class Layer:
     name: str
     inputs: list[str]
     outputs: list[str]
-    params: dict[int, object] = field(default_factory=dict)
+    params: dict[int, Any] = field(default_factory=dict)  # int, float or a list of floats (ncnn's -233xx arrays)
+
+
+Conv = tuple[Layer, torch.Tensor, torch.Tensor | None]  # a convolution layer, its weight and bias
+StateAndNotes = tuple[dict[str, torch.Tensor], dict[str, object]]
 
 
 def parse_param(text: str, source: str = "param") -> list[Layer]:
@@ -114,10 +119,10 @@ def read_ncnn(param_path: Path, bin_path: Path) -> tuple[dict[str, torch.Tensor]
         raise ModelError(f"{param_path.name}: not a usable ncnn graph ({type(e).__name__}: {str(e)[:120]})") from e
 
 
-def _read(text: str, param_name: str, data: bytes, bin_name: str) -> tuple[dict[str, torch.Tensor], dict[str, object]]:
+def _read(text: str, param_name: str, data: bytes, bin_name: str) -> StateAndNotes:
     layers = parse_param(text, param_name)
     reader = _Reader(data, bin_name)
-    convs: list[tuple[Layer, torch.Tensor, torch.Tensor | None]] = []
+    convs: list[Conv] = []
     prelus: list[torch.Tensor] = []
     constants: list[np.ndarray] = []
     order: list[str] = []
@@ -166,7 +171,7 @@ def _read(text: str, param_name: str, data: bytes, bin_name: str) -> tuple[dict[
     raise ModelError(f"{param_name}: not an RRDBNet, SRVGGNetCompact or SPAN graph")
 
 
-def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: dict[str, object]):
+def _srvgg(layers: list[Layer], convs: list[Conv], prelus: list[torch.Tensor], notes: dict[str, object]) -> StateAndNotes:
     if not any(layer.type == "PixelShuffle" for layer in layers):
         raise ModelError("SRVGGNetCompact graph without its PixelShuffle upsampler")
     resizes = [layer for layer in layers if layer.type == "Interp"]
@@ -190,7 +195,7 @@ def _srvgg(layers: list[Layer], convs: list, prelus: list[torch.Tensor], notes: 
     return sd, notes
 
 
-def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
+def _rrdb(layers: list[Layer], convs: list[Conv], notes: dict[str, object]) -> StateAndNotes:
     n_up = sum(1 for layer in layers if layer.type == "Interp" and int(layer.params.get(0, 0)) == 1)
     if layers[1].type != "Convolution":
         raise ModelError("RRDBNet graphs with a pixel-unshuffle input (x1/x2 models) are not supported from ncnn")
@@ -214,29 +219,30 @@ def _rrdb(layers: list[Layer], convs: list, notes: dict[str, object]):
 SPAN_MEAN = (0.4488, 0.4371, 0.4040)  # the mean spandrel's SPAN subtracts; it cannot be stored in its state dict
 
 
-def _span(convs: list, constants: list[np.ndarray], notes: dict[str, object]):
+def _span(convs: list[Conv], constants: list[np.ndarray], notes: dict[str, object]) -> StateAndNotes:
     """SPAN (Wan et al. 2024): conv_1, blocks of three Conv3XC, conv_2, conv_cat (1x1), upsampler."""
     from texpack.models.span_reparam import embed
 
     nb, rem = divmod(len(convs) - 4, 3)
     if rem or nb != 6:
         raise ModelError(f"{len(convs)} convolutions do not make a SPAN with 6 blocks")
-    if any(b is None for _, _, b in convs):
+    full = [(w, b) for _, w, b in convs if b is not None]
+    if len(full) != len(convs):
         raise ModelError("SPAN graph with a convolution without bias")
     if constants and not np.allclose(constants[0].ravel(), SPAN_MEAN, atol=1e-4):
         raise ModelError(f"SPAN input mean {constants[0].ravel().tolist()} differs from {list(SPAN_MEAN)}")
     names = ["conv_1"] + [f"block_{b}.c{c}_r" for b in range(1, nb + 1) for c in (1, 2, 3)] + ["conv_2"]
-    head, cat, up = convs[: len(names)], convs[len(names)], convs[len(names) + 1]
-    if cat[1].shape[2:] != (1, 1) or cat[1].shape[1] != 4 * cat[1].shape[0]:
+    head, cat, up = full[: len(names)], full[len(names)], full[len(names) + 1]
+    if cat[0].shape[2:] != (1, 1) or cat[0].shape[1] != 4 * cat[0].shape[0]:
         raise ModelError("SPAN graph without its 1x1 conv_cat over four feature maps")
     gen = torch.Generator().manual_seed(0)
     sd: dict[str, torch.Tensor] = {}
-    for name, (_, w, b) in zip(names, head, strict=True):
+    for name, (w, b) in zip(names, head, strict=True):
         if w.shape[2:] != (3, 3):
             raise ModelError(f"{name}: SPAN needs 3x3 convolutions here, not {tuple(w.shape[2:])}")
         for k, v in embed(w, b, gen).items():
             sd[f"{name}.{k}"] = v
-    sd["conv_cat.weight"], sd["conv_cat.bias"] = cat[1], cat[2]
-    sd["upsampler.0.weight"], sd["upsampler.0.bias"] = up[1], up[2]
+    sd["conv_cat.weight"], sd["conv_cat.bias"] = cat
+    sd["upsampler.0.weight"], sd["upsampler.0.bias"] = up
     notes["reparameterised"] = "fused 3x3 convolutions embedded into training branches that fuse back exactly"
     return sd, notes

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import struct
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from torch import nn
@@ -26,11 +28,11 @@ class Graph:
     """Layers in order, each ``[type, name, inputs, outputs, params]``, and their weights."""
 
     def __init__(self) -> None:
-        self.layers: list[list] = [["Input", "input", [], ["data"], ""]]
+        self.layers: list[list[Any]] = [["Input", "input", [], ["data"], ""]]
         self.blobs: list[tuple[str, np.ndarray, np.ndarray | None]] = []  # weight blobs in layer order
         self.n = 0
 
-    def add(self, typ: str, ins: list[str], params: str = "", weights=None) -> str:
+    def add(self, typ: str, ins: list[str], params: str = "", weights: tuple[str, np.ndarray, np.ndarray | None] | None = None) -> str:
         self.n += 1
         out = f"b{self.n}"
         self.layers.append([typ, f"{typ.lower()}{self.n}", list(ins), [out], params])
@@ -83,7 +85,7 @@ class Graph:
     def bin(self, fp16: bool = False) -> bytes:
         out = bytearray()
         for kind, w, b in self.blobs:
-            if kind == "conv":
+            if kind == "conv" and b is not None:
                 if fp16:
                     data = w.astype("<f2").tobytes()
                     out += struct.pack("<I", TAG_FP16) + data + b"\0" * ((-len(data)) % 4)
@@ -123,7 +125,7 @@ def compact_graph(net: nn.Module) -> tuple[Graph, str]:
     return g, g.add("BinaryOp", [up, base], "0=0")
 
 
-def span_graph(net: nn.Module) -> tuple[Graph, str]:
+def span_graph(net: Any) -> tuple[Graph, str]:
     """A SPAN (spandrel's ``architectures/SPAN``) as a graph of its fused convolutions.
 
     The graph takes the normalised input ``(x - mean) * img_range`` (:func:`span_input`);
@@ -132,7 +134,7 @@ def span_graph(net: nn.Module) -> tuple[Graph, str]:
     """
     from texpack.models.span_reparam import BRANCH_KEYS, fuse
 
-    def fused(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
+    def fused(m: Any) -> tuple[np.ndarray, np.ndarray]:
         sd = {k: v.detach().float().cpu() for k, v in m.state_dict().items()}
         if all(k in sd for k in BRANCH_KEYS):
             w, b = fuse(sd)
@@ -140,12 +142,12 @@ def span_graph(net: nn.Module) -> tuple[Graph, str]:
             w, b = sd["eval_conv.weight"], sd["eval_conv.bias"]
         return w.numpy(), b.numpy()
 
-    blocks = [getattr(net, f"block_{i}", None) for i in range(1, 7)]
+    blocks: list[Any] = [getattr(net, f"block_{i}", None) for i in range(1, 7)]
     if any(b is None for b in blocks) or not hasattr(net, "conv_cat") or getattr(net, "no_norm", None) is not None:
         raise ModelError("not a SPAN network of 6 blocks with input normalisation")
     g = Graph()
     first = g.conv_weights("data", *fused(net.conv_1))
-    x, out_b1, out_b5_2 = first, None, None
+    x, out_b1, out_b5_2 = first, "", ""
     for i, blk in enumerate(blocks, 1):
         a1 = g.add("Swish", [g.conv_weights(x, *fused(blk.c1_r))])
         a2 = g.add("Swish", [g.conv_weights(a1, *fused(blk.c2_r))])
@@ -162,7 +164,7 @@ def span_graph(net: nn.Module) -> tuple[Graph, str]:
     return g, g.add("PixelShuffle", [y], f"0={net.upsampler[1].upscale_factor}")
 
 
-def span_input(net: nn.Module):
+def span_input(net: Any) -> Callable[[np.ndarray], np.ndarray]:
     """The input transform a SPAN graph expects: ``(x - mean) * img_range`` per channel."""
     mean = net.mean.detach().float().cpu().numpy().reshape(-1, 1, 1)
     scale = np.float32(net.img_range)

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,7 @@ class Executor:
             finally:
                 self._record_written(pending, wait=True)
 
-    def _prepared(self, chunk: list[Group]) -> Iterator[tuple[tuple, Group, Prepared]]:
+    def _prepared(self, chunk: list[Group]) -> Iterator[tuple[tuple[Any, ...], Group, Prepared]]:
         for g in chunk:
             m = g.first
             try:
@@ -159,9 +160,9 @@ class Executor:
                 g.rgba = None
             yield (g.engine, m.settings.scale, p.shape), g, p
 
-    def _chunk(self, chunk: list[Group], writers: ThreadPoolExecutor, pending: list) -> bool:
+    def _chunk(self, chunk: list[Group], writers: ThreadPoolExecutor, pending: list[Any]) -> bool:
         """Prepare, batch and upscale one chunk; False when the build should stop."""
-        buckets: dict[tuple, list[tuple[Group, Prepared]]] = {}
+        buckets: dict[tuple[Any, ...], list[tuple[Group, Prepared]]] = {}
         for key, g, p in self._prepared(chunk):
             buckets.setdefault(key, []).append((g, p))
         for (engine_key, scale, shape), bucket in buckets.items():

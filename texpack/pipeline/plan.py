@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -87,7 +88,7 @@ def plan(
     groups: dict[str, Group] = {}
     held = 0
     claimed: dict[str, str] = {}
-    loaded: dict[tuple, tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
+    loaded: dict[tuple[Any, ...], tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
     context = _palette_dumps(items)
     progress.reading(len(items))
     # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and

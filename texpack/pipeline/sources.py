@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -73,7 +74,7 @@ class SourceCache:
                 yield self._finish(item, self._start(item, None))
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="texpack-decode") as pool:
-            pending: list = []
+            pending: list[Any] = []
             for item in items:
                 pending.append((item, self._start(item, pool)))
                 if len(pending) >= window:

@@ -47,7 +47,7 @@ class Row:
     changed: bool = False  # the pack file changed since the last look
     out_mtime: float = 0.0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 

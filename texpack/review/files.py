@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import threading
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -27,7 +28,7 @@ class ReviewFiles:
     def __init__(self, roots: dict[str, Path]) -> None:
         self.roots = {k: Path(v) for k, v in roots.items()}
         self._lock = threading.Lock()
-        self._thumbs: dict[tuple, bytes] = {}
+        self._thumbs: dict[tuple[Any, ...], bytes] = {}
 
     def resolve(self, root: str, rel: str) -> Path:
         """``rel`` under one of the page's folders, or :class:`PathRefused`.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from texpack import yamlsafe
 from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import ProfileError
 from texpack.profile import MAX_PROFILE_BYTES, Profile, parse_profile
@@ -26,13 +27,9 @@ _GLOB_CHARS = re.compile(r"([*?\[])")
 NO_PROFILE = "# texpack: the profile did not exist\n"
 
 
-def _yaml():
-    from ruamel.yaml import YAML
-
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.width = 4096
-    y.indent(mapping=2, sequence=4, offset=2)
+def _yaml() -> Any:
+    y = yamlsafe.roundtrip()
+    y.indent(mapping=2, sequence=4, offset=2)  # the layout of the shipped profiles
     return y
 
 

@@ -61,7 +61,7 @@ class BodyError(TexpackError):
         self.status = status
 
 
-async def read_json_object(request, limit: int = MAX_BODY) -> dict:
+async def read_json_object(request, limit: int = MAX_BODY) -> dict[str, Any]:
     """The request's JSON object, reading at most ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):

@@ -60,7 +60,7 @@ class ReviewService:
         self.files = ReviewFiles({"dump": Path(root.path), "pack": self.out, "profile": self.editor.path.parent})
         self.lock = threading.RLock()
         self.busy = ""
-        self.listeners: list[Callable[[dict], None]] = []
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self.last_look = self._read_last_look()
         self.rows: list[Row] = []
         self._by_key: dict[str, Row] = {}
@@ -145,11 +145,11 @@ class ReviewService:
         return self.files.thumb("dump" if use_dump else "pack", r.dump if use_dump else r.output, size, r.out_mtime)
 
     # -- tuning ---------------------------------------------------------------------------
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: dict[str, Any]) -> None:
         for fn in list(self.listeners):
             fn(event)
 
-    def set_rule(self, label: str, ids: list[str], settings: dict[str, Any]) -> dict:
+    def set_rule(self, label: str, ids: list[str], settings: dict[str, Any]) -> dict[str, Any]:
         """Write a rule for the textures ``ids`` (row keys) and rebuild those it changes (in the background)."""
         with self.lock:
             if self.busy:
@@ -181,7 +181,7 @@ class ReviewService:
         (out,) = upscale_group(self.pool.get(self.pool.key(s.model, s.scale, s.detail)), [p], s.scale)
         return encode_png(self.target.finish_texture(out, item.key))
 
-    def undo(self) -> dict:
+    def undo(self) -> dict[str, Any]:
         with self.lock:
             if self.busy:
                 raise StateError(f"busy: {self.busy}")
@@ -189,7 +189,7 @@ class ReviewService:
         self.editor.undo()
         return self._start_rebuild(before, "undo")
 
-    def _start_rebuild(self, before: dict[str, dict], why: str) -> dict:
+    def _start_rebuild(self, before: dict[str, dict[str, Any]], why: str) -> dict[str, Any]:
         self.refresh()
         with self.lock:
             changed = [r for r in self.rows if before.get(r.dump) != r.settings]
@@ -232,7 +232,7 @@ class ReviewService:
             emit({"type": "rows"})
 
     # -- live -------------------------------------------------------------------------------
-    def pack_signature(self) -> tuple:
+    def pack_signature(self) -> tuple[Any, ...]:
         """Changes whenever another texpack (watch, build) writes into the pack."""
         sig = []
         for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / REPORT_NAME):
@@ -247,7 +247,7 @@ class ReviewService:
 class _Progress(NoProgress):
     """Counts produced textures as page events; reading is not shown."""
 
-    def __init__(self, emit: Callable[[dict], None], total: int, why: str) -> None:
+    def __init__(self, emit: Callable[[dict[str, Any]], None], total: int, why: str) -> None:
         self.emit, self.total, self.done, self.why = emit, total, 0, why
 
     def produced(self, n: int = 1) -> None:

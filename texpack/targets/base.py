@@ -102,7 +102,7 @@ class Target:
         """
         return None
 
-    def load_key(self, key: TextureName) -> tuple | None:
+    def load_key(self, key: TextureName) -> tuple[Any, ...] | None:
         """What the loader keeps one file per, when that is less than the file name (Rice
         ignores format and size); None when every distinct name loads on its own."""
         return None

@@ -30,16 +30,6 @@ BOM = "\ufeff"
 MAX_BYTES = 1 << 20
 
 
-def _yaml():
-    from ruamel.yaml import YAML
-
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.width = 4096
-    y.allow_unicode = True
-    return y
-
-
 def _read(path: Path) -> tuple[str, bool]:
     """(text without BOM, had a BOM), or PackError naming the file."""
     try:
@@ -64,7 +54,7 @@ def _load_doc(text: str, where: str) -> Any:
     from ruamel.yaml.error import YAMLError
 
     try:
-        docs = list(_yaml().load_all(text))
+        docs = list(yamlsafe.roundtrip().load_all(text))
     except YAMLError as e:
         reason = " ".join(str(e).split())[:200]
         raise PackError(where, f"not valid YAML ({reason}); fix or remove it, then build again") from e
@@ -76,7 +66,7 @@ def _load_doc(text: str, where: str) -> Any:
     return doc
 
 
-def _plain(text: str, where: str) -> dict:
+def _plain(text: str, where: str) -> dict[str, Any]:
     data = yamlsafe.load(text, where)
     return dict(data) if isinstance(data, Mapping) else {}
 
@@ -161,7 +151,7 @@ def _edit_in_place(m: Any, merged: dict[str, str]) -> None:
 def _render(text: str, doc: Any, carried: dict[str, Any], merged: dict[str, str]) -> str:
     from ruamel.yaml.comments import CommentedMap
 
-    y = _yaml()
+    y = yamlsafe.roundtrip()
     if doc is None:
         # Only comments (DuckStation's template has every key commented out): keep the
         # text as it is and add the mappings after it.

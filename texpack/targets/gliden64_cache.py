@@ -29,6 +29,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -289,7 +290,7 @@ def _inflate(data: bytes, name: str, expected: int) -> bytes:
     return out
 
 
-def _pixels(rec: tuple, raw: bytes, name: str) -> np.ndarray:
+def _pixels(rec: tuple[Any, ...], raw: bytes, name: str) -> np.ndarray:
     w, h, fmt, _tf, pixel_type, _hires, _fs, _size = rec
     base = fmt & ~GL_TEXFMT_GZ
     if base == GL_RGBA8:
@@ -315,7 +316,7 @@ def _pixels(rec: tuple, raw: bytes, name: str) -> np.ndarray:
     return out
 
 
-def _record_head(head: bytes, name: str, left: int) -> tuple:
+def _record_head(head: bytes, name: str, left: int) -> tuple[Any, ...]:
     """A record header, checked before its payload is read: sizes, format, room in the file."""
     if len(head) < _RECORD.size:
         raise CacheError(name, "ends inside a record")
@@ -332,7 +333,7 @@ def _record_head(head: bytes, name: str, left: int) -> tuple:
     return rec
 
 
-def _decode(rec: tuple, data: bytes, name: str) -> np.ndarray:
+def _decode(rec: tuple[Any, ...], data: bytes, name: str) -> np.ndarray:
     expected = rec[0] * rec[1] * _texel_bytes(rec[2])
     raw = _inflate(data, name, expected) if rec[2] & GL_TEXFMT_GZ else data
     return _pixels(rec, raw, name)

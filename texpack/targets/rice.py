@@ -15,6 +15,7 @@ Rules it adds to the N64 ones, each from Rice's own code:
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from texpack.emulators.n64names import N64Name
 from texpack.targets.base import CheckResult
@@ -37,7 +38,7 @@ class Rice(N64Target):
             return key.with_suffix("all")
         return key
 
-    def load_key(self, key: N64Name) -> tuple:
+    def load_key(self, key: N64Name) -> tuple[Any, ...]:
         """Rice keeps one file per (CRC, palette CRC, type) whatever the format and size
         (``FindAllTexturesFromFolder`` with ``LoadHiResCRCOnly``, the default)."""
         out = self.output_key(key)
@@ -61,7 +62,7 @@ class Rice(N64Target):
             res.add("error", rel, "_ciByRGBA without a palette CRC: Rice keeps the previous file's palette text, so it never loads for its own; name it _allciByRGBA")
 
     def pack_rules(self, res: CheckResult, keys: list[tuple[str, N64Name]]) -> None:
-        first: dict[tuple, tuple[str, N64Name]] = {}
+        first: dict[tuple[Any, ...], tuple[str, N64Name]] = {}
         for rel, k in sorted(keys):
             if k.suffix in ("a",) or k.crc == "$":
                 continue

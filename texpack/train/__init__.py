@@ -43,7 +43,7 @@ def _device_and_precision(cfg: TrainConfig) -> tuple[torch.device, str]:
     return device, precision
 
 
-def _bicubic_baseline(pairs: list, factor: int) -> dict[str, float]:
+def _bicubic_baseline(pairs: list[Any], factor: int) -> dict[str, float]:
     from torch.nn import functional as F
 
     ps, ss = [], []
@@ -155,7 +155,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
     return result
 
 
-def _write_curve(out: Path, name: str, history: list[dict], bicubic: float | None) -> str:
+def _write_curve(out: Path, name: str, history: list[dict[str, Any]], bicubic: float | None) -> str:
     """``<out>/<name>-curve.png``: validation PSNR against steps (texpack/train/curve.py)."""
     import io
 

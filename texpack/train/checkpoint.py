@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -28,7 +28,7 @@ def path_for(cfg: TrainConfig) -> Path:
     return Path(cfg.work) / f"{cfg.name}.ckpt"
 
 
-def trainer_state(t: Trainer) -> dict:
+def trainer_state(t: Trainer) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "stage": t.stage,
@@ -44,17 +44,17 @@ def trainer_state(t: Trainer) -> dict:
     }
 
 
-def _encode_rng(state: dict) -> dict:
+def _encode_rng(state: dict[str, Any]) -> dict[str, Any]:
     # numpy's PCG64 state holds 128-bit integers; strings survive weights_only loading.
     return {"bit_generator": state["bit_generator"], "state": {k: str(v) for k, v in state["state"].items()},
             "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
 
 
-def _decode_rng(state: dict) -> dict:
+def _decode_rng(state: dict[str, Any]) -> dict[str, Any]:
     return {**state, "state": {k: int(v) for k, v in state["state"].items()}}
 
 
-def _check_shape(t: Trainer, s: object) -> dict:
+def _check_shape(t: Trainer, s: object) -> dict[str, Any]:
     """The checkpoint as a dict of the fields this run needs, with networks that fit it, or a
     one-line error (another --arch or --scale, a damaged or foreign file)."""
     if not isinstance(s, dict) or s.get("format") != FORMAT:
@@ -73,7 +73,7 @@ def _check_shape(t: Trainer, s: object) -> dict:
     return s
 
 
-def restore_trainer(t: Trainer, s: dict) -> None:
+def restore_trainer(t: Trainer, s: dict[str, Any]) -> None:
     s = _check_shape(t, s)
     try:
         t.stage, t.step = s["stage"], int(s["step"])
@@ -92,7 +92,7 @@ def restore_trainer(t: Trainer, s: dict) -> None:
     t.history = list(s["history"])
 
 
-def save(cfg: TrainConfig, state: dict) -> Path:
+def save(cfg: TrainConfig, state: dict[str, Any]) -> Path:
     path = path_for(cfg)
     buf = io.BytesIO()
     torch.save(state, buf)
@@ -101,7 +101,7 @@ def save(cfg: TrainConfig, state: dict) -> Path:
     return path
 
 
-def load(cfg: TrainConfig) -> dict:
+def load(cfg: TrainConfig) -> dict[str, Any]:
     path = path_for(cfg)
     if not path.is_file():
         raise TexpackError(f"{path}: no checkpoint to resume from")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ARCHS = ("compact", "span", "rrdb")
 
@@ -35,7 +36,7 @@ class TrainConfig:
     val_every: int = 1000
     resume: bool = False
     license: str = ""  # licence of the weights, written into the model card
-    card: dict = field(default_factory=dict)  # extra model-card fields (data sources, notes)
+    card: dict[str, Any] = field(default_factory=dict)  # extra model-card fields (data sources, notes)
     recipe: str = ""  # the command line that ran this, for the model card
 
 

@@ -3,6 +3,8 @@ against steps, one line per stage, with the bicubic baseline as a dashed line.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -10,7 +12,7 @@ W, H, PAD = 640, 360, 48
 COLOURS = {"psnr": (64, 160, 255), "gan": (255, 140, 64)}
 
 
-def draw_curve(rows: list[dict], bicubic: float | None, title: str) -> Image.Image:
+def draw_curve(rows: list[dict[str, Any]], bicubic: float | None, title: str) -> Image.Image:
     """``rows``: validation rows ({"stage", "step", "psnr"}) in order; steps of the GAN stage
     are drawn after the PSNR stage's last step."""
     pts: list[tuple[str, int, float]] = []

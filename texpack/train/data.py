@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -204,10 +205,10 @@ class PairSampler:
         self.formats = formats  # empty: every format of degrade.FORMATS
         self.rng = np.random.default_rng(seed)
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return self.rng.bit_generator.state
 
-    def restore(self, state: dict) -> None:
+    def restore(self, state: dict[str, Any]) -> None:
         self.rng.bit_generator.state = state
 
     def _crop(self) -> np.ndarray:

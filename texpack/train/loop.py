@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -56,7 +57,7 @@ class Nets:
     d: nn.Module | None = None
 
 
-def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager[Any]:
     if precision == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     if precision == "fp16":
@@ -87,14 +88,14 @@ def cosine_lr(base: float, step: int, total: int) -> float:
 class Trainer:
     """One run; ``run`` drives both stages from wherever the checkpoint left off."""
 
-    def __init__(self, cfg: TrainConfig, nets: Nets, sampler, val_pairs: list, device: torch.device, precision: str, on_progress: OnProgress) -> None:
+    def __init__(self, cfg: TrainConfig, nets: Nets, sampler, val_pairs: list[Any], device: torch.device, precision: str, on_progress: OnProgress) -> None:
         self.cfg, self.nets, self.sampler, self.val_pairs = cfg, nets, sampler, val_pairs
         self.device, self.precision, self.on_progress = device, precision, on_progress
         self.opt_g = torch.optim.Adam(nets.g.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
         self.opt_d: torch.optim.Optimizer | None = None
         self.scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16" and device.type == "cuda")
         self.stage, self.step = "psnr", 0
-        self.history: list[dict] = []  # validation rows for the model card
+        self.history: list[dict[str, Any]] = []  # validation rows for the model card
         self.perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
         self.edge = EdgeLoss()
         self.energy = DetailEnergyLoss()
@@ -102,10 +103,10 @@ class Trainer:
         self.last_save = time.monotonic()
 
     # -- state ----------------------------------------------------------------------
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return checkpoint.trainer_state(self)
 
-    def load(self, state: dict) -> None:
+    def load(self, state: dict[str, Any]) -> None:
         checkpoint.restore_trainer(self, state)
 
     def _maybe_checkpoint(self, force: bool = False) -> None:

@@ -8,6 +8,7 @@ is the median, so a few flat textures do not swing it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -51,7 +52,7 @@ def summarise(psnrs: list[float], sharps: list[float]) -> dict[str, float]:
 
 
 @torch.no_grad()
-def validate(net: nn.Module, pairs: list, device: torch.device) -> dict[str, float]:
+def validate(net: nn.Module, pairs: list[Any], device: torch.device) -> dict[str, float]:
     """Run ``net`` on each validation pair and summarise PSNR and sharpness."""
     was = net.training
     net.eval()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from texpack.state import STATE_DIR
@@ -40,12 +41,13 @@ class EventSource:
 
     def __init__(self, top: Path, on_path: Callable[[Path], None], ignored: Callable[[Path], bool], polling: bool = False) -> None:
         self.top, self.on_path, self.ignored, self.polling = Path(top), on_path, ignored, polling
-        self.observer = None
+        self.observer: BaseObserver | None = None
 
     def start(self) -> None:
-        self.observer = PollingObserver(timeout=0.5) if self.polling else Observer()
-        self.observer.schedule(_Handler(self.on_path, self.ignored), str(self.top), recursive=True)
-        self.observer.start()
+        observer = PollingObserver(timeout=0.5) if self.polling else Observer()
+        observer.schedule(_Handler(self.on_path, self.ignored), str(self.top), recursive=True)
+        observer.start()
+        self.observer = observer
 
     def stop(self) -> None:
         if self.observer is not None:
