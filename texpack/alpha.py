@@ -100,12 +100,12 @@ def finish(rgb: np.ndarray, alpha: np.ndarray | None, mode: AlphaMode, levels: n
     RGBA8 the loader expects."""
     out = np.empty(rgb.shape[:2] + (4,), np.uint8)
     out[..., :3] = rgb if rgb.dtype == np.uint8 else np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if mode is AlphaMode.OPAQUE or alpha is None and mode is not AlphaMode.INTENSITY:
-        out[..., 3] = 255
-        return out
     if mode is AlphaMode.INTENSITY:
         # I4/I8 dump as (I,I,I,I): alpha follows intensity (docs/formats/n64.md "GLideN64 dumps").
         out[..., 3] = out[..., :3].astype(np.uint16).sum(axis=-1) // 3
+        return out
+    if mode is AlphaMode.OPAQUE or alpha is None:
+        out[..., 3] = 255
         return out
     a = snap(alpha, mode, levels)
     out[..., 3] = a

@@ -42,7 +42,7 @@ class Prepared:
     @property
     def net_alpha(self) -> bool:
         """Graded alpha goes through the network; 1-bit, 3-level and intensity alpha do not."""
-        return self.mode is AlphaMode.GRADED
+        return self.mode is AlphaMode.GRADED and self.alpha is not None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -152,7 +152,7 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
     h, w = items[0].size
     if h * w * scale * scale > LARGE_OUTPUT_PX:
         return [upscale_large(engine, p, scale) for p in items]
-    batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha]  # type: ignore[index]
+    batch = [p.rgb for p in items] + [np.repeat(p.alpha[..., None], 3, axis=2) for p in items if p.net_alpha and p.alpha is not None]
     # At the model's own scale and without the colour fix, nothing needs float output:
     # the engine rounds to 8 bits itself (on the device), exactly as finishing would.
     as_uint8 = engine.scale == scale and not any(p.color_fix for p in items)
@@ -192,7 +192,7 @@ def upscale_large(engine: Upscaler, p: Prepared, scale: int, band_px: int = BAND
     for r0 in range(0, h, rows):
         r1 = min(h, r0 + rows)
         b = _band(p, r0, r1, BAND_MARGIN)
-        batch = [b.rgb] + ([np.repeat(b.alpha[..., None], 3, axis=2)] if b.net_alpha else [])  # type: ignore[index]
+        batch = [b.rgb] + ([np.repeat(b.alpha[..., None], 3, axis=2)] if b.net_alpha and b.alpha is not None else [])
         res = engine.run(np.stack(batch))
         done = _finish(res[0], res[1] if b.net_alpha else None, b, engine.scale, scale, fix_colour=False)
         out[r0 * scale : r1 * scale] = done

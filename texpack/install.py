@@ -69,8 +69,8 @@ class _Source:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
             raise UsageError(f"{pack}: not a zip archive ({e})") from e
 
-    def files(self) -> list[tuple[str, object]]:
-        out = []
+    def files(self) -> list[tuple[str, zipfile.ZipInfo | Path]]:
+        out: list[tuple[str, zipfile.ZipInfo | Path]] = []
         if self.zip is not None:
             for info in self.zip.infolist():
                 if info.is_dir() or info.file_size > MAX_MEMBER_BYTES:
@@ -93,11 +93,13 @@ class _Source:
                     out.append((p.relative_to(base).as_posix(), p))
         return out
 
-    def read(self, handle) -> bytes:
+    def read(self, handle: zipfile.ZipInfo | Path) -> bytes:
         """The member's bytes (at most its declared size, which is bounded), or PackError naming it."""
         if isinstance(handle, zipfile.ZipInfo):
+            if self.zip is None:
+                raise PackError(handle.filename, "is not in an open archive")
             try:
-                return self.zip.read(handle)  # type: ignore[union-attr]
+                return self.zip.read(handle)
             except _MEMBER_ERRORS as e:
                 raise PackError(handle.filename, f"cannot be read from the archive ({type(e).__name__}: {str(e)[:120]})") from e
         return Path(handle).read_bytes()

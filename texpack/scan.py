@@ -137,7 +137,7 @@ def scan(root: DumpRoot, paths: list[Path] | None = None) -> ScanResult:
         else:
             res.items.append(got)
     for it in rgbs:
-        a = alphas.pop((str(it.path.parent), it.key.stem), None)  # type: ignore[union-attr]
+        a = alphas.pop((str(it.path.parent), it.key.stem), None) if isinstance(it.key, N64Name) else None
         res.items.append(DumpItem(it.path, it.rel, it.key, a.path if a else None))
     for a in alphas.values():
         res.problems.append(Problem(a.rel, "alpha half (_a) without its _rgb texture"))

@@ -32,7 +32,8 @@ def resolve(mode: SeamMode, rgb: np.ndarray) -> tuple[SeamMode, SeamMode]:
     """Per-axis padding (rows, columns) for one texture."""
     if mode is not SeamMode.AUTO:
         return mode, mode
-    return tuple(SeamMode.WRAP if is_tileable(rgb, ax) else SeamMode.MIRROR for ax in (0, 1))  # type: ignore[return-value]
+    rows, cols = (SeamMode.WRAP if is_tileable(rgb, ax) else SeamMode.MIRROR for ax in (0, 1))
+    return rows, cols
 
 
 def pad(img: np.ndarray, modes: tuple[SeamMode, SeamMode], size: int) -> np.ndarray:

@@ -105,14 +105,19 @@ class GameSession:
     def __enter__(self) -> GameSession:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def settings_for(self, item: DumpItem, width: int, height: int) -> Settings:
         s = self.profile.settings_for(item.name, item.key, width, height)
         o = self.options
-        changes = {k: v for k, v in (("scale", o.scale), ("model", o.model), ("detail", o.detail)) if v is not None}
-        return replace(s, **changes) if changes else s
+        if o.scale is not None:
+            s = replace(s, scale=o.scale)
+        if o.model is not None:
+            s = replace(s, model=o.model)
+        if o.detail is not None:
+            s = replace(s, detail=o.detail)
+        return s
 
     def engine_key(self, s: Settings) -> EngineKey:
         return self.pool.key(s.model, s.scale, s.detail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +28,8 @@ from texpack.errors import TexpackError
 @click.option("--overwrite", is_flag=True, help="Replace pack files texpack did not write, or that were edited since (kept by default).")
 @click.option("--keep-going/--no-keep-going", default=True, show_default=True, help="Go on past textures that fail (exit 1 at the end), or stop at the first engine failure.")
 @click.option("--reset-state", is_flag=True, help="Move a damaged build state aside and start a fresh one (the pack stays).")
-def command(dump, out, dry_run, zip_dir, gliden64_cache, gliden64_settings, overwrite, keep_going, reset_state, emulator, game, **kw) -> None:
+def command(dump: Path, out: Path, dry_run: bool, zip_dir: Path | None, gliden64_cache: bool, gliden64_settings: tuple[str, ...], overwrite: bool,
+            keep_going: bool, reset_state: bool, emulator: str | None, game: str | None, **kw: Any) -> None:
     """Build hi-res packs from the game dump folder(s) at or under DUMP."""
     from texpack.build import REPORT_NAME, BuildRequest, build
     from texpack.targets import get_target

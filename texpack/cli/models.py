@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from texpack.cli import fail
-from texpack.errors import TexpackError
+from texpack.errors import TexpackError, UsageError
 from texpack.models import find_model, list_models
 from texpack.resources import user_models_dir
+
+if TYPE_CHECKING:
+    from texpack.models.load import LoadedModel
 
 
 @click.group("models")
@@ -51,13 +54,17 @@ def _source(card: dict[str, Any]) -> str:
     return "source not recorded"
 
 
-def measure_speed(model, seconds: float = 1.0, side: int = 64) -> tuple[float, str, str]:
+def measure_speed(model: LoadedModel, seconds: float = 1.0, side: int = 64) -> tuple[float, str, str]:
     """Source pixels per second on this machine's default device and precision, for ``side`` px textures."""
     import numpy as np
 
+    from texpack.engine.ncnn_engine import NcnnUpscaler
     from texpack.engine.select import make_engine
+    from texpack.engine.torch_engine import TorchUpscaler
 
     eng = make_engine(model)
+    if not isinstance(eng, (TorchUpscaler, NcnnUpscaler)):
+        raise UsageError(f"{model.entry.name}: not a network, nothing to time")
     batch = np.random.default_rng(0).random((max(1, 16384 // (side * side)), side, side, 3), dtype=np.float32)
     eng.run(batch)  # warm-up
     n, start = 0, time.perf_counter()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from texpack.emulators import EMULATORS
 from texpack.engine.options import CPU_ENGINES, DEVICES, PRECISIONS, QUALITIES, EngineOptions
 from texpack.targets import TARGET_IDS
+
+if TYPE_CHECKING:
+    from texpack.session import GameOptions
 
 
 def dump_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,7 +44,7 @@ def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def game_options(kw: dict[str, Any], threads: int | None = None, **extra):
+def game_options(kw: dict[str, Any], threads: int | None = None, **extra: Any) -> GameOptions:
     """:class:`~texpack.session.GameOptions` from the parsed pack and engine options."""
     from texpack.session import GameOptions
 

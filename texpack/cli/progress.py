@@ -5,16 +5,20 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class _Bars:
-    def __init__(self, progress) -> None:
+    def __init__(self, progress: Progress) -> None:
         self.p = progress
         self.read_task = progress.add_task("reading dumps", total=0)
         self.make_task = progress.add_task("upscaling", total=0)
         self.totals = {self.read_task: 0, self.make_task: 0}
 
-    def _grow(self, task, n: int) -> None:
+    def _grow(self, task: TaskID, n: int) -> None:
         self.totals[task] += n
         self.p.update(task, total=self.totals[task])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,8 +13,11 @@ from texpack.cli.options import dump_options, engine_options, game_options
 from texpack.errors import TexpackError, UsageError
 from texpack.targets import TARGET_IDS
 
+if TYPE_CHECKING:
+    from texpack.emulators import DumpRoot
 
-def _root_and_out(path: Path, out: Path | None, emulator, game):
+
+def _root_and_out(path: Path, out: Path | None, emulator: str | None, game: str | None) -> tuple[list[DumpRoot], Path]:
     """A dump folder (with --out), or a pack folder whose state names its dump folder."""
     from texpack.emulators import find_dump_roots
     from texpack.review.packsource import dump_of_pack
@@ -36,7 +40,8 @@ def _root_and_out(path: Path, out: Path | None, emulator, game):
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening the default browser.")
 @dump_options
 @engine_options
-def command(dump_or_pack, out, profile, target, html_file, pick, no_browser, emulator, game, **kw) -> None:
+def command(dump_or_pack: Path, out: Path | None, profile: Path | None, target: str | None, html_file: Path | None, pick: tuple[str, ...],
+            no_browser: bool, emulator: str | None, game: str | None, **kw: Any) -> None:
     """Look at every texture of a game before and after, and tune its profile from the page.
 
     The page is served on 127.0.0.1 only, at an address with a secret token; rules chosen

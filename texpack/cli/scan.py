@@ -16,7 +16,7 @@ from texpack.errors import TexpackError
 @click.argument("dump", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @dump_options
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def command(dump, emulator, game, as_json) -> None:
+def command(dump: Path, emulator: str | None, game: str | None, as_json: bool) -> None:
     """Show what DUMP holds: emulator, formats and sizes, bad names, exact duplicates."""
     from texpack.emulators import find_dump_roots
     from texpack.survey import survey

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from texpack.cli import fail
 from texpack.errors import TexpackError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from texpack.train import TrainConfig
+    from texpack.train.config import Progress as TrainProgress
 
 # texpack.train.config.ARCHS (importing it would import PyTorch; tests/test_train.py checks they agree)
 ARCH_CHOICES = ("compact", "span", "rrdb")
@@ -18,20 +26,20 @@ FORMAT_CHOICES = ("rgba16", "rgba32", "ci4", "ci8", "ia16", "ia8", "ia4", "i8", 
 CLUT_FORMATS = ("ci4", "ci8", "psx-p4", "psx-p8")
 
 
-def _rate(ctx, param, value: float) -> float:
+def _rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
     """A learning rate: finite, above 0 and at most 1 (nan passes click's FloatRange)."""
     if not math.isfinite(value) or not 0 < value <= 1:
         raise click.BadParameter(f"{value} is not a learning rate (a number above 0 and at most 1, e.g. 1e-4)")
     return value
 
 
-def _minutes(ctx, param, value: float) -> float:
+def _minutes(ctx: click.Context, param: click.Parameter, value: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise click.BadParameter(f"{value} is not a number of minutes above 0")
     return value
 
 
-def _formats(ctx, param, value: str) -> tuple[str, ...]:
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     out: list[str] = []
     for word in filter(None, (w.strip() for w in value.split(","))):
         names = CLUT_FORMATS if word == "clut" else (word,)
@@ -78,8 +86,10 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
 @click.option("--license", "license_", default="", help="Licence of the weights, for the model card.")
 @click.option("--card", "card_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML with extra model-card fields (data sources and their licences).")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), help="Write a grid of training pairs (target left, dump-like input right) to this PNG and stop.")
-def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_steps, formats, batch, lr_patch, lr, gan_lr, seed, device,
-            precision, vgg, energy_weight, out, work, checkpoint_minutes, val_every, resume, license_, card_file, preview) -> None:
+def command(hr: tuple[Path, ...], val: tuple[Path, ...], exclude: tuple[str, ...], exclude_from: tuple[Path, ...], name: str, init: Path | None,
+            arch: str, scale: int, steps: int, gan_steps: int, formats: tuple[str, ...], batch: int, lr_patch: int, lr: float, gan_lr: float,
+            seed: int, device: str, precision: str, vgg: Path | None, energy_weight: float, out: Path | None, work: Path | None,
+            checkpoint_minutes: float, val_every: int, resume: bool, license_: str, card_file: Path | None, preview: Path | None) -> None:
     """Train a model on dump-like textures made from high-resolution images.
 
     Each step cuts crops from the images, downscales them and stores them in a console
@@ -97,7 +107,7 @@ def command(hr, val, exclude, exclude_from, name, init, arch, scale, steps, gan_
             exclude += tuple(ln.strip() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#"))
         except (OSError, UnicodeDecodeError) as e:
             raise click.ClickException(f"{f}: cannot read ({e})") from e
-    card = {}
+    card: dict[str, Any] = {}
     if card_file is not None:
         from texpack import yamlsafe
 
@@ -149,16 +159,16 @@ def _recipe(ctx: click.Context) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _run(cfg, train):
+def _run(cfg: TrainConfig, train: Callable[..., dict[str, Path]]) -> dict[str, Path]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     err = Console(stderr=True)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=err, disable=not err.is_terminal)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     last_line = {"t": 0.0}
 
-    def on_progress(p) -> None:
+    def on_progress(p: TrainProgress) -> None:
         import time
 
         if p.stage == "data":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,8 +13,11 @@ from texpack.cli import EXIT_ABORTED, EXIT_USAGE, fail
 from texpack.cli.options import dump_options, engine_options, game_options, pack_options
 from texpack.errors import TexpackError
 
+if TYPE_CHECKING:
+    from texpack.watch.watcher import WatchStatus
 
-def _line(s) -> str:
+
+def _line(s: WatchStatus) -> str:
     line = f"queued {s.queued}  done {s.done}  unchanged {s.unchanged}  failed {s.failed}  {s.rate:.1f}/s  last: {s.last or '-'}"
     return f"{line}  ({s.note})" if s.note else line
 
@@ -26,7 +30,7 @@ def _line(s) -> str:
 @click.option("--threads", type=click.IntRange(1, 256), help="CPU threads for the network (default: one core is left to the emulator).")
 @dump_options
 @engine_options
-def command(dump, into, polling, threads, emulator, game, **kw) -> None:
+def command(dump: Path, into: Path | None, polling: bool, threads: int | None, emulator: str | None, game: str | None, **kw: Any) -> None:
     """Upscale new dumps in DUMP into the emulator's load folder while the game runs.
 
     DUMP is a game's dump folder, or a folder above them (texture_dump/, textures/), where
@@ -53,7 +57,7 @@ def command(dump, into, polling, threads, emulator, game, **kw) -> None:
         else:
             click.echo(msg, err=to_err)
 
-    def on_event(e) -> None:
+    def on_event(e: object) -> None:
         if isinstance(e, LaneOpened):
             say(f"watching {e.root.path} ({e.root.emulator}, {e.root.game!r})")
             say(f"  writing into {e.game_dir} ({e.why})")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import torch
@@ -74,7 +75,7 @@ class NcnnUpscaler:
         self._workers = ThreadPoolExecutor(self.threads, thread_name_prefix="texpack-ncnn") if self.threads > 1 else None
         self.tile = options.tile or _auto_tile()
 
-    def _net(self, threads: int):
+    def _net(self, threads: int) -> Any:
         import ncnn
 
         net = ncnn.Net()
@@ -89,7 +90,7 @@ class NcnnUpscaler:
         net.load_model_mem(self._bin)  # may point into self._bin rather than copy it: kept alive with self
         return net
 
-    def _one(self, net, chw: np.ndarray) -> np.ndarray:
+    def _one(self, net: Any, chw: np.ndarray) -> np.ndarray:
         import ncnn
 
         arr = np.ascontiguousarray(chw if self._prepare is None else self._prepare(chw), dtype=np.float32)

@@ -103,6 +103,8 @@ def to_fused(model: nn.Module) -> nn.Module:
                 raise ValueError(f"{name}: only stride-1 Conv3XC without ReLU can be fused")
             w, b = fuse({k: v.detach() for k, v in child.state_dict().items() if k in BRANCH_KEYS})
             conv = FusedConv(w.shape[1], w.shape[0])
+            if conv.bias is None:
+                raise ValueError(f"{name}: the fused convolution has no bias")
             with torch.no_grad():
                 conv.weight.copy_(w)
                 conv.bias.copy_(b)

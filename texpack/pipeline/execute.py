@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ class ExecOptions:
     encoders: int = max(1, os.cpu_count() or 1)
 
 
-def _encode_and_write(path, rgba: np.ndarray, owner: str) -> None:
+def _encode_and_write(path: Path, rgba: np.ndarray, owner: str) -> None:
     write_atomic(path, imageio.encode_png(rgba, owner=owner))
 
 

@@ -3,11 +3,12 @@ both keyed by the file's signature, so unchanged dumps are not decoded again."""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 import xxhash
@@ -54,6 +55,13 @@ def _sig(paths: list[Path], name: str) -> FileSig:
     return FileSig(sum(s.size for s in sigs), max(s.mtime_ns for s in sigs), max(s.ctime_ns for s in sigs), hash(tuple(s.inode for s in sigs)) & 0x7FFFFFFFFFFFFFFF)
 
 
+Found = tuple[SourceInfo, np.ndarray | None]  # what a dump decodes to (no pixels on a cache hit)
+Decoding = tuple[str, FileSig, "Future[tuple[SourceInfo, np.ndarray]]"]  # state key, signature, the decode
+
+
+T = TypeVar("T")
+
+
 class SourceCache:
     """What each dump decodes to; remembered in the state so rebuilds skip decoding."""
 
@@ -74,7 +82,7 @@ class SourceCache:
                 yield self._finish(item, self._start(item, None))
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="texpack-decode") as pool:
-            pending: list[Any] = []
+            pending: list[tuple[DumpItem, TexpackError | Found | Decoding]] = []
             for item in items:
                 pending.append((item, self._start(item, pool)))
                 if len(pending) >= window:
@@ -82,7 +90,7 @@ class SourceCache:
             for p in pending:
                 yield self._finish(*p)
 
-    def _start(self, item: DumpItem, pool: ThreadPoolExecutor | None):
+    def _start(self, item: DumpItem, pool: ThreadPoolExecutor | None) -> TexpackError | Found | Decoding:
         """A cache hit, an error, or a future decoding the item (on ``pool``, else now).
         State reads and writes stay on the caller's thread."""
         paths = [item.path] + ([item.alpha_path] if item.alpha_path else [])
@@ -94,10 +102,10 @@ class SourceCache:
         key = "|".join(str(p) for p in paths)
         if self.state is not None and (hit := self.state.source(key, sig)) is not None:
             return (hit, pre[1] if pre else None)
-        work = (lambda r=pre[1]: _info(r)) if pre else (lambda: _info(decode_item(item)))
+        work = functools.partial(_info, pre[1]) if pre else (lambda: _info(decode_item(item)))
         return (key, sig, pool.submit(work) if pool is not None else _now(work))
 
-    def _finish(self, item: DumpItem, started):
+    def _finish(self, item: DumpItem, started: TexpackError | Found | Decoding) -> tuple[DumpItem, Found | TexpackError]:
         if isinstance(started, TexpackError) or len(started) == 2:
             return item, started
         key, sig, fut = started
@@ -114,9 +122,9 @@ def _info(rgba: np.ndarray) -> tuple[SourceInfo, np.ndarray]:
     return SourceInfo(content_hash(rgba), rgba.shape[1], rgba.shape[0]), rgba
 
 
-def _now(fn) -> Future:
+def _now(fn: Callable[[], T]) -> Future[T]:
     """``fn()`` run here, as a finished future."""
-    f: Future = Future()
+    f: Future[T] = Future()
     try:
         f.set_result(fn())
     except Exception as e:  # noqa: BLE001 - handed to the caller through result()

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from texpack.emulators import DumpRoot, TextureName
 from texpack.emulators.n64names import N64Name
 from texpack.emulators.psxnames import PsxTextureName, VramWriteName
 from texpack.profile import RULE_SETTINGS, Profile
@@ -51,7 +52,7 @@ class Row:
         return asdict(self)
 
 
-def name_fields(key) -> tuple[str, str, list[str], dict[str, Any]]:
+def name_fields(key: TextureName) -> tuple[str, str, list[str], dict[str, Any]]:
     """(group, type, hashes, every field of the name) of a parsed dump name."""
     if isinstance(key, N64Name):
         f = {"IDENT": key.ident, "texture CRC": key.crc, "format": f"{key.fmt} ({key.label})", "size": key.siz, "palette CRC": key.pal or "-", "suffix": key.suffix}
@@ -100,7 +101,7 @@ def _size(item: DumpItem, state: State | None) -> tuple[int, int]:
     return image_size(item.path) or (0, 0)
 
 
-def build_rows(root, out: Path, target: Target, profile: Profile, state: State | None, since: float = 0.0) -> list[Row]:
+def build_rows(root: DumpRoot, out: Path, target: Target, profile: Profile, state: State | None, since: float = 0.0) -> list[Row]:
     found = scan(root)
     report = last_report(out, root.game)
     rows = []

@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse as _JSONResponse
 from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from texpack.errors import ProfileError, TexpackError
 from texpack.imageio import MAX_FILE_BYTES
@@ -61,7 +62,7 @@ class BodyError(TexpackError):
         self.status = status
 
 
-async def read_json_object(request, limit: int = MAX_BODY) -> dict[str, Any]:
+async def read_json_object(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
     """The request's JSON object, reading at most ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -81,14 +82,14 @@ async def read_json_object(request, limit: int = MAX_BODY) -> dict[str, Any]:
     return body
 
 
-def security_headers(app):
+def security_headers(app: ASGIApp) -> ASGIApp:
     """ASGI wrapper adding ``SECURITY_HEADERS`` to every HTTP answer."""
 
-    async def wrapped(scope, receive, send):
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await app(scope, receive, send)
 
-        async def send_with_headers(message):
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
             await send(message)
@@ -287,7 +288,7 @@ class Api:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def make_app(service: ReviewService, token: str, port: int) -> Callable[..., Awaitable[None]]:
+def make_app(service: ReviewService, token: str, port: int) -> ASGIApp:
     """The page's ASGI app: every route checked by :class:`Access` once, then answered by :class:`Api`."""
     access, api = Access(token, port), Api(service, token)
 

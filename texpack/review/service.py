@@ -234,7 +234,7 @@ class ReviewService:
     # -- live -------------------------------------------------------------------------------
     def pack_signature(self) -> tuple[Any, ...]:
         """Changes whenever another texpack (watch, build) writes into the pack."""
-        sig = []
+        sig: list[tuple[int, int] | None] = []
         for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / REPORT_NAME):
             try:
                 st = os.stat(p)

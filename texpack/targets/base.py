@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from texpack.profile import Profile
 
 
+# What the planner tells skip_reason of the other dumps of the game: (CRC, fmt, siz) of the
+# N64 textures dumped per palette (texpack/pipeline/plan.py _palette_dumps).
+PaletteDumps = set[tuple[str, int, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     level: str  # "error": the loader will not use it as meant; "warning": it may surprise; "note"
@@ -94,7 +99,7 @@ class Target:
         """Why the loader cannot take ``scale`` at all, or None."""
         return "scale must be at least 1" if scale < 1 else None
 
-    def skip_reason(self, key: TextureName, context: Any = None) -> str | None:
+    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
         """Why the loader would never use this dump's replacement, or None.
 
         ``context``: what the planner knows of the other dumps of the game (for N64, the
@@ -134,7 +139,7 @@ class Target:
         """Last per-texture pixel rule of the loader, applied after alpha is final."""
         return rgba
 
-    def finish_pack(self, ctx: Any) -> list[str]:
+    def finish_pack(self, ctx: PackContext) -> list[str]:
         """Files besides the textures (DuckStation's config.yaml); returns notes for the report."""
         return []
 

@@ -34,6 +34,9 @@ from texpack.targets.duckstation_config import read_aliases, update_config
 if TYPE_CHECKING:
     import numpy as np
 
+    from texpack.emulators import DumpRoot, TextureName
+    from texpack.profile import Profile
+
 ST_LIFT = 1  # opaque exact black in ST textures becomes (1, 1, 1)
 ST_OPAQUE = 243  # alpha above 0.95 reads as opaque
 
@@ -72,12 +75,12 @@ class DuckStation(Target):
     def game_rel(self, game: str) -> str:
         return f"textures/{game}/replacements"
 
-    def output_name(self, key, file_name: str) -> str:
+    def output_name(self, key: TextureName, file_name: str) -> str:
         if not isinstance(key, (PsxTextureName, VramWriteName)):
             raise DumpNameError(file_name, "an N64 texture cannot go into a DuckStation pack")
         return key.format() + ".png"
 
-    def profile_problems(self, profile) -> list[str]:
+    def profile_problems(self, profile: Profile) -> list[str]:
         scales = profile.scales()
         base = scales[0][2]
         return [
@@ -86,10 +89,10 @@ class DuckStation(Target):
             if v != base
         ]
 
-    def finish_tag(self, key) -> str:
+    def finish_tag(self, key: TextureName) -> str:
         return "st-black-lift" if isinstance(key, PsxTextureName) and key.semi_transparent else ""
 
-    def finish_texture(self, rgba: np.ndarray, key) -> np.ndarray:
+    def finish_texture(self, rgba: np.ndarray, key: TextureName) -> np.ndarray:
         if isinstance(key, PsxTextureName) and key.semi_transparent:
             return lift_st_black(rgba)
         return rgba
@@ -103,7 +106,7 @@ class DuckStation(Target):
             return []
         return update_config(path, ctx.aliases, ctx.managed, carry)
 
-    def default_load_dir(self, root) -> tuple[Path, str]:
+    def default_load_dir(self, root: DumpRoot) -> tuple[Path, str]:
         if root.path.name == "dumps" and root.path.parent.parent.name == "textures":
             return root.path.parent.parent.parent, "beside the dump folder"
         return duckstation_data_dir(), "DuckStation's data folder"
@@ -144,7 +147,7 @@ class DuckStation(Target):
             _check_aliases(res, cfg, folder)
         return res
 
-    def _check_texture(self, res: CheckResult, rel: str, p: Path, key: PsxTextureName, ext: str, scales: Counter) -> None:
+    def _check_texture(self, res: CheckResult, rel: str, p: Path, key: PsxTextureName, ext: str, scales: Counter[Fraction]) -> None:
         size = image_size(p)
         if size is None:
             res.add("error", rel, "cannot be read as an image")

@@ -17,10 +17,15 @@ Rules it adds to the N64 ones, each from GLideN64's own code:
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from texpack.emulators.n64names import N64Name
 from texpack.targets.base import CheckResult, SizeDecision
 from texpack.targets.n64 import N64Target
+
+if TYPE_CHECKING:
+    from texpack.emulators import TextureName
+    from texpack.targets.base import PaletteDumps
 
 MAX_SIDE = 4096
 MIN_TEXELS = 4
@@ -42,7 +47,7 @@ class GLideN64(N64Target):
             return key.with_suffix("ciByRGBA")  # GLideN64 rejects _ci.bmp
         return key
 
-    def skip_reason(self, key, context=None) -> str | None:
+    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
         if isinstance(key, N64Name) and key.crc_value == 0:
             return "texture CRC 00000000: GLideN64 never loads such a name (the texture could not be checksummed when dumped)"
         return super().skip_reason(key, context)

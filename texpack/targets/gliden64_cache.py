@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -184,7 +184,11 @@ def collect(game_dir: Path, ident: str) -> tuple[list[tuple[Path, N64Name]], lis
     return files, skipped
 
 
-def _entries(game_dir: Path, ident: str, full_alpha: bool, skipped: list[str]):
+class _Readable(Protocol):
+    def read(self, n: int, /) -> bytes: ...
+
+
+def _entries(game_dir: Path, ident: str, full_alpha: bool, skipped: list[str]) -> Iterator[tuple[int, int, np.ndarray]]:
     files, skip = collect(game_dir, ident)
     skipped += skip
     for path, name in files:
@@ -368,7 +372,7 @@ class CacheReader:
     def __enter__(self) -> CacheReader:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -417,6 +421,7 @@ class CacheReader:
 
     # .htc: a (gzip or zstd) stream of header, then (key, record) after (key, record)
     def _open_htc(self, magic: bytes) -> int:
+        self._stream: _Readable
         if magic[:2] == b"\x1f\x8b":
             self._stream = gzip.GzipFile(fileobj=self._f)
         elif magic == _ZSTD_MAGIC:

@@ -7,11 +7,16 @@ import os
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from texpack.emulators.n64names import SUFFIXES, N64Name, parse_n64_name
 from texpack.errors import DumpNameError, PackError
 from texpack.targets.base import CheckResult, Target
 from texpack.targets.checkutil import image_size, scale_of
+
+if TYPE_CHECKING:
+    from texpack.emulators import DumpRoot, TextureName
+    from texpack.targets.base import PaletteDumps
 
 
 def mupen64plus_data_dir() -> Path:
@@ -41,21 +46,21 @@ class N64Target(Target):
             raise PackError(game, f"{self.title} skips folders whose names start with '.' or '~!~', so this game's pack would never load")
         return super().game_dir(out, game)
 
-    def default_load_dir(self, root) -> tuple[Path, str]:
+    def default_load_dir(self, root: DumpRoot) -> tuple[Path, str]:
         return mupen64plus_data_dir(), "mupen64plus' data folder"
 
     def output_key(self, key: N64Name) -> N64Name:
         """The pack key of a dump key: suffix and hex case as this loader needs them."""
         raise NotImplementedError
 
-    def output_name(self, key, file_name: str) -> str:
+    def output_name(self, key: TextureName, file_name: str) -> str:
         if not isinstance(key, N64Name):
             raise DumpNameError(file_name, f"a PS1 texture cannot go into a {self.title} pack")
         if key.suffix == "a":
             raise DumpNameError(file_name, "_a files are merged into their _rgb texture, not packed alone")
         return self.output_key(key).upper_hex().format()
 
-    def skip_reason(self, key, context=None) -> str | None:
+    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
         """A Rice ``_ci.bmp`` dump has no palette CRC; made into an any-palette file it would
         paint this texture in its first palette's colours under every other palette. When
         per-palette ``#PAL_ciByRGBA`` dumps of the texture exist (``context``), those are

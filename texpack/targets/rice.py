@@ -15,11 +15,15 @@ Rules it adds to the N64 ones, each from Rice's own code:
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from texpack.emulators.n64names import N64Name
 from texpack.targets.base import CheckResult
 from texpack.targets.n64 import N64Target
+
+if TYPE_CHECKING:
+    from texpack.emulators import TextureName
+    from texpack.profile import Profile
 
 
 def _pow2(v: int) -> bool:
@@ -38,9 +42,11 @@ class Rice(N64Target):
             return key.with_suffix("all")
         return key
 
-    def load_key(self, key: N64Name) -> tuple[Any, ...]:
+    def load_key(self, key: TextureName) -> tuple[Any, ...] | None:
         """Rice keeps one file per (CRC, palette CRC, type) whatever the format and size
         (``FindAllTexturesFromFolder`` with ``LoadHiResCRCOnly``, the default)."""
+        if not isinstance(key, N64Name):
+            return None
         out = self.output_key(key)
         return (out.crc.upper(), (out.pal or "").upper(), out.suffix)
 
@@ -49,7 +55,7 @@ class Rice(N64Target):
             return f"Rice needs a power-of-two scale on both axes, not {scale}"
         return None
 
-    def profile_problems(self, profile) -> list[str]:
+    def profile_problems(self, profile: Profile) -> list[str]:
         return [f"{p}: must be a power of two for rice (line {ln})" for p, ln, v in profile.scales() if not _pow2(v)]
 
     # -- check ------------------------------------------------------------------------
@@ -66,7 +72,7 @@ class Rice(N64Target):
         for rel, k in sorted(keys):
             if k.suffix in ("a",) or k.crc == "$":
                 continue
-            seen = first.setdefault(self.load_key(k), (rel, k))
+            seen = first.setdefault(self.load_key(k) or (), (rel, k))
             if seen[0] != rel and (seen[1].fmt, seen[1].siz) != (k.fmt, k.siz):
                 res.add("warning", rel, f"same CRC, palette and type as {seen[0]} in another format/size: Rice keeps one file "
                                         "per CRC and palette, so it shows one of them for both")

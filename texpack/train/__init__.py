@@ -117,6 +117,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
     sampler = PairSampler(bank, cfg.scale, cfg.lr_patch, cfg.seed, formats=cfg.formats)
     val_pairs = list(validation_pairs(val_bank, cfg.scale, cfg.seed, formats=cfg.formats))
 
+    init: dict[str, str | None]
     if cfg.init is not None:
         g, arch, scale = load_generator(cfg.init)
         if scale != cfg.scale:
@@ -124,7 +125,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
         init = {"file": Path(cfg.init).name, "sha256": _sha(cfg.init)}
     else:
         g, arch, init = new_generator(cfg.arch, cfg.scale), cfg.arch, {"file": None}
-    g = training_form(g).float().to(device, memory_format=torch.channels_last).train()
+    g = training_form(g).float().to(device, memory_format=torch.channels_last).train()  # type: ignore[call-overload]  # torch's stubs leave out memory_format
     nets = Nets(g, ema_copy(g))
     trainer = Trainer(cfg, nets, sampler, val_pairs, device, precision, report)
     if cfg.resume:

@@ -206,7 +206,7 @@ class PairSampler:
         self.rng = np.random.default_rng(seed)
 
     def state(self) -> dict[str, Any]:
-        return self.rng.bit_generator.state
+        return dict(self.rng.bit_generator.state)
 
     def restore(self, state: dict[str, Any]) -> None:
         self.rng.bit_generator.state = state

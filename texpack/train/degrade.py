@@ -33,6 +33,7 @@ All functions take float32 arrays in [0, 1], ``(H, W, 3)`` colour and ``(H, W)``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,11 +142,11 @@ def _widen_psx(levels: np.ndarray) -> np.ndarray:
     return ((levels.astype(np.int32) * 527 + 23) >> 6).astype(np.float32) / 255.0
 
 
-def _palette(rgb: np.ndarray, colours: int, dither: bool, entry) -> np.ndarray:
+def _palette(rgb: np.ndarray, colours: int, dither: bool, entry: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Median-cut palette of ``colours`` entries, each entry passed through ``entry``."""
     im = Image.fromarray(np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8), "RGB")
     q = im.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE)
-    pal = np.asarray(q.getpalette()[: 3 * colours], np.float32).reshape(-1, 3) / 255.0
+    pal = np.asarray((q.getpalette() or [0] * 3)[: 3 * colours], np.float32).reshape(-1, 3) / 255.0
     pal = entry(pal)
     idx = np.asarray(q, np.int64)
     return pal[np.clip(idx, 0, len(pal) - 1)]

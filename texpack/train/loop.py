@@ -24,6 +24,7 @@ from torch import nn
 from texpack.errors import TexpackError
 from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
+from texpack.train.data import Pair, PairSampler
 from texpack.train.discriminator import PatchDiscriminator
 from texpack.train.losses import DetailEnergyLoss, EdgeLoss, GridLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
 from texpack.train.metrics import validate
@@ -88,7 +89,7 @@ def cosine_lr(base: float, step: int, total: int) -> float:
 class Trainer:
     """One run; ``run`` drives both stages from wherever the checkpoint left off."""
 
-    def __init__(self, cfg: TrainConfig, nets: Nets, sampler, val_pairs: list[Any], device: torch.device, precision: str, on_progress: OnProgress) -> None:
+    def __init__(self, cfg: TrainConfig, nets: Nets, sampler: PairSampler, val_pairs: list[Pair], device: torch.device, precision: str, on_progress: OnProgress) -> None:
         self.cfg, self.nets, self.sampler, self.val_pairs = cfg, nets, sampler, val_pairs
         self.device, self.precision, self.on_progress = device, precision, on_progress
         self.opt_g = torch.optim.Adam(nets.g.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
@@ -117,7 +118,7 @@ class Trainer:
     # -- stages ---------------------------------------------------------------------
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         lr, hr, wt = self.sampler.batch(self.cfg.batch)
-        return (torch.from_numpy(a).to(self.device) for a in (lr, hr, wt))  # type: ignore[return-value]
+        return torch.from_numpy(lr).to(self.device), torch.from_numpy(hr).to(self.device), torch.from_numpy(wt).to(self.device)
 
     def _psnr_step(self) -> float:
         lr, hr, wt = self._batch()
@@ -127,7 +128,8 @@ class Trainer:
             out = self.nets.g(lr)
         loss = masked_l1(out.float(), hr, wt)
         self.opt_g.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
+        scaled: torch.Tensor = self.scaler.scale(loss)
+        scaled.backward()
         self.scaler.step(self.opt_g)
         self.scaler.update()
         return float(loss.detach())
@@ -164,7 +166,8 @@ class Trainer:
             loss = loss + self.cfg.energy_weight * self.energy(out, hr, wt)
         loss = loss + GRID_WEIGHT * self.grid(out, hr, wt)
         self.opt_g.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
+        scaled: torch.Tensor = self.scaler.scale(loss)
+        scaled.backward()
         self.scaler.step(self.opt_g)
         # Discriminator on the detached output.
         d.requires_grad_(True)
@@ -173,14 +176,14 @@ class Trainer:
             fake_logits, _ = d(shown.detach())
         d_loss = ragan_d_loss(real_logits.float(), fake_logits.float())
         self.opt_d.zero_grad(set_to_none=True)
-        self.scaler.scale(d_loss).backward()
+        d_scaled: torch.Tensor = self.scaler.scale(d_loss)
+        d_scaled.backward()
         self.scaler.step(self.opt_d)
         self.scaler.update()
         return float(loss.detach())
 
     def _validate(self) -> float:
-        row = validate(self.nets.ema, self.val_pairs, self.device)
-        row.update(stage=self.stage, step=self.step)
+        row: dict[str, Any] = {**validate(self.nets.ema, self.val_pairs, self.device), "stage": self.stage, "step": self.step}
         self.history.append(row)
         return row["psnr"]
 

@@ -110,6 +110,9 @@ def _magnitude(x: torch.Tensor) -> torch.Tensor:
 
 
 class VGGFeatures(nn.Module):
+    mean: torch.Tensor  # buffers, registered in __init__
+    std: torch.Tensor
+
     """VGG19 up to conv5_4, before its activation, frozen; input in [0, 1] RGB."""
 
     def __init__(self, weights: Path) -> None:
@@ -169,4 +172,10 @@ def ragan_g_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.
 
 
 def feature_matching(real_feats: list[torch.Tensor], fake_feats: list[torch.Tensor]) -> torch.Tensor:
-    return sum(F.l1_loss(f, r.detach()) for r, f in zip(real_feats, fake_feats, strict=True)) / max(1, len(real_feats))
+    terms = [F.l1_loss(f, r.detach()) for r, f in zip(real_feats, fake_feats, strict=True)]
+    if not terms:
+        return torch.zeros(())
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total / len(terms)

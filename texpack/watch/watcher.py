@@ -47,7 +47,7 @@ class WatchStatus:
     note: str = ""
 
 
-def _noop(*_a) -> None:
+def _noop(*_a: object) -> None:
     pass
 
 
