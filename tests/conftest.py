@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,20 @@ def _seed():
     random.seed(0)
     np.random.seed(0)
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    """A test that leaves a thread running fails: watchers, servers and pools must be closed
+    by what started them (a few seconds are allowed for threads already told to stop)."""
+    from .waiting import eventually
+
+    before = set(threading.enumerate())
+    yield
+    def leaked() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    if not eventually(lambda: not leaked(), timeout=10):
+        pytest.fail("threads left running: " + ", ".join(sorted(t.name for t in leaked())))
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ from texpack.state import State
 
 from .conftest import EXAMPLES, run_build
 from .test_watch import Lanes, tex
+from .waiting import eventually
 
 T = "texupload-C16-{:016X}-256x256-0-0-16x16.png"
 BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -137,10 +138,7 @@ def test_watch_survives_a_fifo_and_goes_on(tmp_path):
         (d / T.format(6)).symlink_to("/dev/zero")
         (d / T.format(7)).write_bytes(tex(7))
         out = lanes.sessions["SLUS-00001"].game_dir / T.format(7)
-        end = time.monotonic() + 20
-        while not out.exists() and time.monotonic() < end:
-            time.sleep(0.05)
-        assert out.exists()
+        assert eventually(out.exists, 20)
         reasons = {o.dump: o.reason for o in outcomes}
         assert "FIFO" in reasons[T.format(5)] and "device" in reasons[T.format(6)]
     finally:

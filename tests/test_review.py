@@ -16,6 +16,7 @@ from texpack.review.service import ReviewService
 from texpack.session import GameOptions
 
 from .conftest import EXAMPLES, ROOT, run_build
+from .waiting import eventually
 
 PORT = 8765
 
@@ -44,10 +45,7 @@ def post(client, path, body=None, origin=f"http://127.0.0.1:{PORT}", token="secr
 
 
 def wait_idle(svc, timeout=60):
-    end = time.monotonic() + timeout
-    while svc.busy and time.monotonic() < end:
-        time.sleep(0.05)
-    assert not svc.busy
+    assert eventually(lambda: not svc.busy, timeout)
 
 
 def test_every_request_needs_the_token_and_the_right_host(setup):
@@ -193,13 +191,9 @@ def driver():
 
 
 def wait(fn, timeout=30):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+    got = []
+    assert eventually(lambda: got.append(fn()) or got[-1], timeout, every=0.1), "timed out"
+    return got[-1]
 
 
 def cells(d) -> list[dict]:

@@ -22,6 +22,8 @@ from texpack.watch.schedule import take_batch
 from texpack.watch.settle import Settled, Settler
 from texpack.watch.watcher import Watcher, WatchOptions
 
+from .waiting import eventually
+
 NAME = "texupload-C16-{:016X}-256x256-0-0-16x16.png"
 
 
@@ -150,18 +152,10 @@ class Running:
         return [(o.dump, o.reason) for o in self.outcomes if o.status is Status.FAILED]
 
     def wait_for(self, names, timeout=30.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if all((self.out / n).is_file() for n in names):
-                return True
-            time.sleep(0.05)
-        return False
+        return eventually(lambda: all((self.out / n).is_file() for n in names), timeout)
 
     def wait_until(self, cond, timeout=10.0):
-        end = time.monotonic() + timeout
-        while not cond() and time.monotonic() < end:
-            time.sleep(0.05)
-        return cond()
+        return eventually(cond, timeout)
 
     def close(self):
         self.stop.set()
@@ -215,10 +209,7 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
         assert w.watcher.done == n_done
         assert (w.out / p.name).read_bytes() == first
         p.write_bytes(tex(2))  # changed pixels
-        end = time.monotonic() + 10
-        while (w.out / p.name).read_bytes() == first and time.monotonic() < end:
-            time.sleep(0.05)
-        assert (w.out / p.name).read_bytes() != first
+        assert eventually(lambda: (w.out / p.name).read_bytes() != first)
     finally:
         w.close()
 
@@ -314,9 +305,7 @@ def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
         (dumps / n).write_bytes(tex(i, 32))
     # Ctrl-C as soon as the first texture of the burst is in the pack: mid-burst, by what was observed
     rep = tmp_path / "textures" / "SLUS-00001" / "replacements"
-    end = time.monotonic() + 60
-    while not list(rep.glob("*.png")) and time.monotonic() < end:
-        time.sleep(0.02)
+    assert eventually(lambda: list(rep.glob("*.png")), 60, every=0.02)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
@@ -328,9 +317,7 @@ def test_sigint_in_a_burst_exits_cleanly_and_resume_finishes(tmp_path):
         assert load_rgba(f).shape == (128, 128, 4)
     assert len(written) < len(names)  # it really was interrupted mid-burst
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + 60
-    while len(list(rep.glob("*.png"))) < len(names) and time.monotonic() < end:
-        time.sleep(0.2)
+    eventually(lambda: len(list(rep.glob("*.png"))) >= len(names), 60, every=0.2)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=60)
     assert len(list(rep.glob("*.png"))) == len(names)
@@ -368,16 +355,12 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
         rgb = np.full((8, 8, 3), 180, np.uint8)
         Image.fromarray(rgb).save(sub / "GAME#12345678#0#3_rgb.png")
         out = tmp_path / "out" / "hires_texture" / "GAME" / "GAME#12345678#0#3_all.png"
-        end = time.monotonic() + 10
-        while not out.exists() and time.monotonic() < end:
-            time.sleep(0.05)
+        assert eventually(out.exists)
         assert (load_rgba(out)[..., 3] == 255).all()
         a = np.zeros((8, 8, 3), np.uint8)
         a[2:6, 2:6] = 255
         Image.fromarray(a).save(sub / "GAME#12345678#0#3_a.png")
-        end = time.monotonic() + 10
-        while (load_rgba(out)[..., 3] == 255).all() and time.monotonic() < end:
-            time.sleep(0.05)
+        assert eventually(lambda: not (load_rgba(out)[..., 3] == 255).all())
         alpha = load_rgba(out)[..., 3]
         assert alpha[0, 0] == 0 and alpha[16, 16] == 255
     finally:
@@ -412,10 +395,7 @@ def test_games_are_picked_up_as_their_folders_appear(tmp_path):
             d.mkdir(parents=True)
             (d / NAME.format(1)).write_bytes(tex(1))
         outs = [tmp_path / "textures" / s / "replacements" / NAME.format(1) for s in ("SLUS-00001", "SCES-00002")]
-        end = time.monotonic() + 20
-        while not all(o.exists() for o in outs) and time.monotonic() < end:
-            time.sleep(0.05)
-        assert all(o.exists() for o in outs)
+        assert eventually(lambda: all(o.exists() for o in outs), 20)
         assert set(lanes.sessions) == {"SLUS-00001", "SCES-00002"} and w.failed == 0
         # one engine pool for every game: the resampler was made once
         assert len(lanes.pool._engines) == 1
@@ -435,21 +415,13 @@ def test_a_deleted_and_recreated_folder_is_watched_again(tmp_path):
     stop, th = run_watcher(w)
     try:
         shutil.rmtree(top)
-        end = time.monotonic() + 10
-        while "gone" not in w.note and time.monotonic() < end:
-            time.sleep(0.05)
-        assert "gone" in w.note
+        assert eventually(lambda: "gone" in w.note)
         d = top / "SLUS-00001" / "dumps"
         d.mkdir(parents=True)
-        end = time.monotonic() + 10
-        while w.note and time.monotonic() < end:
-            time.sleep(0.05)
+        assert eventually(lambda: not w.note)
         (d / NAME.format(2)).write_bytes(tex(2))
         out = tmp_path / "out" / "textures" / "SLUS-00001" / "replacements" / NAME.format(2)
-        end = time.monotonic() + 20
-        while not out.exists() and time.monotonic() < end:
-            time.sleep(0.05)
-        assert out.exists()
+        assert eventually(out.exists, 20)
     finally:
         stop.set()
         th.join(30)
@@ -547,10 +519,7 @@ def test_watch_is_a_library_call_that_reports_through_events(tmp_path):
         dumps.mkdir(parents=True)
         (dumps / NAME.format(1)).write_bytes(tex(1))
         out = tmp_path / "emu" / "textures" / "SLUS-00001" / "replacements" / NAME.format(1)
-        end = time.monotonic() + 30
-        while not out.is_file() and time.monotonic() < end:
-            time.sleep(0.05)
-        assert out.is_file()
+        assert eventually(out.is_file, 30)
     finally:
         stop.set()
         th.join(30)
