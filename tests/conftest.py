@@ -29,14 +29,12 @@ def _seed():
 def _no_leaked_threads():
     """A test that leaves a thread running fails: watchers, servers and pools must be closed
     by what started them (a few seconds are allowed for threads already told to stop)."""
-    from .waiting import eventually
+    from .waiting import leaked_threads
 
     before = set(threading.enumerate())
     yield
-    def leaked() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    if not eventually(lambda: not leaked(), timeout=10):
-        pytest.fail("threads left running: " + ", ".join(sorted(t.name for t in leaked())))
+    if left := leaked_threads(before):
+        pytest.fail("threads left running: " + ", ".join(sorted(t.name for t in left)))
 
 
 @pytest.fixture(autouse=True)

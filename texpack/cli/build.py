@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from texpack.cli import EXIT_ABORTED, EXIT_FAILED, fail
+from texpack.cli.exits import EXIT_ABORTED, EXIT_FAILED, fail
 from texpack.cli.options import dump_options, engine_options, game_options, pack_options
 from texpack.cli.progress import build_progress
 from texpack.errors import TexpackError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from texpack.cli import EXIT_FAILED, fail
+from texpack.cli.exits import EXIT_FAILED, fail
 from texpack.errors import TexpackError
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from texpack.cli import fail
+from texpack.cli.exits import fail
 from texpack.errors import TexpackError, UsageError
 from texpack.models import find_model, list_models
 from texpack.resources import user_models_dir

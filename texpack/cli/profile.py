@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from texpack.cli import fail
+from texpack.cli.exits import fail
 from texpack.errors import ProfileError
 from texpack.profile import json_schema, load_profile
 from texpack.targets import TARGET_IDS, get_target

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from texpack.cli import fail
+from texpack.cli.exits import fail
 from texpack.cli.options import dump_options, engine_options, game_options
 from texpack.errors import TexpackError, UsageError
 from texpack.targets import TARGET_IDS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from texpack.cli import fail
+from texpack.cli.exits import fail
 from texpack.cli.options import dump_options
 from texpack.errors import TexpackError
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from texpack.cli import fail
+from texpack.cli.exits import fail
 from texpack.errors import TexpackError
 
 if TYPE_CHECKING:

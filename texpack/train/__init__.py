@@ -129,7 +129,7 @@ def train(cfg: TrainConfig, on_progress: Callable[[Progress], None] | None = Non
     nets = Nets(g, ema_copy(g))
     trainer = Trainer(cfg, nets, sampler, val_pairs, device, precision, report)
     if cfg.resume:
-        trainer.load(checkpoint.load(cfg))
+        trainer.load_state_dict(checkpoint.load(cfg))
     info: dict[str, Any] = {
         "arch": str(arch), "parameters": sum(p.numel() for p in g.parameters()), "init": init,
         "device": str(device), "precision": precision, "val_images": len(val_pairs),

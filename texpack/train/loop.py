@@ -104,15 +104,43 @@ class Trainer:
         self.last_save = time.monotonic()
 
     # -- state ----------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
-        return checkpoint.trainer_state(self)
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the run needs to continue exactly here (saved by texpack/train/checkpoint.py)."""
+        return {
+            "format": checkpoint.FORMAT,
+            "stage": self.stage,
+            "step": self.step,
+            "g": self.nets.g.state_dict(),
+            "ema": self.nets.ema.state_dict(),
+            "d": self.nets.d.state_dict() if self.nets.d is not None else None,
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
+            "sampler": checkpoint.encode_rng(self.sampler.state()),
+            "torch_rng": torch.get_rng_state(),
+            "history": self.history,
+        }
 
-    def load(self, state: dict[str, Any]) -> None:
-        checkpoint.restore_trainer(self, state)
+    def load_state_dict(self, state: object) -> None:
+        s = checkpoint.validated(state, {"g": self.nets.g.state_dict(), "ema": self.nets.ema.state_dict()})
+        try:
+            self.stage, self.step = s["stage"], int(s["step"])
+            self.nets.g.load_state_dict(s["g"])
+            self.nets.ema.load_state_dict(s["ema"])
+            if s.get("d") is not None:
+                self._start_gan()
+                assert self.nets.d is not None and self.opt_d is not None
+                self.nets.d.load_state_dict(s["d"])
+                self.opt_d.load_state_dict(s["opt_d"])
+            self.opt_g.load_state_dict(s["opt_g"])
+            self.sampler.restore(checkpoint.decode_rng(s["sampler"]))
+            torch.set_rng_state(s["torch_rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+            raise checkpoint.damaged(e) from e
+        self.history = list(s["history"])
 
     def _maybe_checkpoint(self, force: bool = False) -> None:
         if force or time.monotonic() - self.last_save >= self.cfg.checkpoint_minutes * 60:
-            checkpoint.save(self.cfg, self.state())
+            checkpoint.save(self.cfg, self.state_dict())
             self.last_save = time.monotonic()
 
     # -- stages ---------------------------------------------------------------------
