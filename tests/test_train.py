@@ -361,6 +361,7 @@ def test_energy_weight_reaches_the_card(tmp_path, hr_images):
     res = train(_cfg(tmp_path, steps=1, gan_steps=1, lr_patch=16, energy_weight=0.5))
     sharp = yaml.safe_load(res["gan"].with_suffix(".yaml").read_text())
     assert sharp["training"]["energy_weight"] == 0.5
+    assert sharp["training"]["losses"] == {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5, "energy": 0.5, "grid": 20.0}
 
 
 def test_ema_forgets_the_stage_start_in_short_stages():

@@ -26,18 +26,10 @@ from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
 from texpack.train.data import Pair, PairSampler
 from texpack.train.discriminator import PatchDiscriminator
-from texpack.train.losses import DetailEnergyLoss, EdgeLoss, GridLoss, Perceptual, VGGFeatures, feature_matching, masked_l1, ragan_d_loss, ragan_g_loss
+from texpack.train.losses import GanGeneratorLoss, Perceptual, VGGFeatures, masked_l1, ragan_d_loss
 from texpack.train.metrics import validate
 
 EMA_DECAY = 0.999
-# GAN-stage loss weights. With VGG features: ESRGAN's (perceptual 1, adversarial 5e-3,
-# L1 1e-2). The substitute (edges + feature matching) is weaker per unit, so L1 keeps a
-# larger share there to hold colours and layout while the adversarial term adds texture.
-GAN_WEIGHTS_VGG = {"perceptual": 1.0, "adv": 5e-3, "l1": 1e-2}
-GAN_WEIGHTS_SUBSTITUTE = {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5}
-# Either way: the pixel-shuffle grid (losses.GridLoss). Its error is a few 8-bit levels
-# (about 0.01) where it shows, so it needs a weight that makes it count next to the rest.
-GRID_WEIGHT = 20.0
 
 OnProgress = Callable[[Progress], None]
 
@@ -97,10 +89,8 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16" and device.type == "cuda")
         self.stage, self.step = "psnr", 0
         self.history: list[dict[str, Any]] = []  # validation rows for the model card
-        self.perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
-        self.edge = EdgeLoss()
-        self.energy = DetailEnergyLoss()
-        self.grid = GridLoss(cfg.scale)
+        perceptual = Perceptual(VGGFeatures(cfg.vgg)).to(device) if cfg.vgg else None
+        self.gan_loss = GanGeneratorLoss(perceptual, cfg.scale, cfg.energy_weight)
         self.last_save = time.monotonic()
 
     # -- state ----------------------------------------------------------------------
@@ -182,17 +172,8 @@ class Trainer:
             shown = out * wt + hr * (1 - wt)
             real_logits, real_feats = d(hr)
             fake_logits, fake_feats = d(shown)
-        adv = ragan_g_loss(real_logits.detach().float(), fake_logits.float())
-        if self.perceptual is not None:
-            w = GAN_WEIGHTS_VGG
-            loss = w["perceptual"] * self.perceptual(out, hr, wt) + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
-        else:
-            w = GAN_WEIGHTS_SUBSTITUTE
-            fm = feature_matching([f.float() for f in real_feats], [f.float() for f in fake_feats])
-            loss = w["edge"] * self.edge(out, hr, wt) + w["fm"] * fm + w["adv"] * adv + w["l1"] * masked_l1(out, hr, wt)
-        if self.cfg.energy_weight:
-            loss = loss + self.cfg.energy_weight * self.energy(out, hr, wt)
-        loss = loss + GRID_WEIGHT * self.grid(out, hr, wt)
+        loss = self.gan_loss(out, hr, wt, real_logits.detach().float(), fake_logits.float(),
+                             [f.float() for f in real_feats], [f.float() for f in fake_feats])
         self.opt_g.zero_grad(set_to_none=True)
         scaled: torch.Tensor = self.scaler.scale(loss)
         scaled.backward()

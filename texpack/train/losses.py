@@ -179,3 +179,48 @@ def feature_matching(real_feats: list[torch.Tensor], fake_feats: list[torch.Tens
     for t in terms[1:]:
         total = total + t
     return total / len(terms)
+
+
+# GAN-stage loss weights. With VGG features: ESRGAN's (perceptual 1, adversarial 5e-3,
+# L1 1e-2). The substitute (edges + feature matching) is weaker per unit, so L1 keeps a
+# larger share there to hold colours and layout while the adversarial term adds texture.
+GAN_WEIGHTS_VGG = {"perceptual": 1.0, "adv": 5e-3, "l1": 1e-2}
+GAN_WEIGHTS_SUBSTITUTE = {"edge": 1.0, "fm": 0.1, "adv": 5e-3, "l1": 0.5}
+# Either way: the pixel-shuffle grid (GridLoss). Its error is a few 8-bit levels (about
+# 0.01) where it shows, so it needs a weight that makes it count next to the rest.
+GRID_WEIGHT = 20.0
+
+
+class GanGeneratorLoss(nn.Module):
+    """The GAN stage's generator objective: named terms with weights (``weights``, recorded
+    in the model card), so a run says exactly what it optimised."""
+
+    def __init__(self, perceptual: Perceptual | None, scale: int, energy_weight: float = 0.0) -> None:
+        super().__init__()
+        self.perceptual = perceptual
+        self.edge, self.energy, self.grid = EdgeLoss(), DetailEnergyLoss(), GridLoss(scale)
+        self.weights = dict(GAN_WEIGHTS_VGG if perceptual is not None else GAN_WEIGHTS_SUBSTITUTE)
+        if energy_weight:
+            self.weights["energy"] = energy_weight
+        self.weights["grid"] = GRID_WEIGHT
+
+    def terms(self, out: torch.Tensor, hr: torch.Tensor, wt: torch.Tensor, real_logits: torch.Tensor, fake_logits: torch.Tensor,
+              real_feats: list[torch.Tensor], fake_feats: list[torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Each weighted term's unweighted value, by name."""
+        t = {"adv": ragan_g_loss(real_logits, fake_logits), "l1": masked_l1(out, hr, wt), "grid": self.grid(out, hr, wt)}
+        if self.perceptual is not None:
+            t["perceptual"] = self.perceptual(out, hr, wt)
+        else:
+            t["edge"] = self.edge(out, hr, wt)
+            t["fm"] = feature_matching(real_feats, fake_feats)
+        if "energy" in self.weights:
+            t["energy"] = self.energy(out, hr, wt)
+        return t
+
+    def forward(self, out: torch.Tensor, hr: torch.Tensor, wt: torch.Tensor, real_logits: torch.Tensor, fake_logits: torch.Tensor,
+                real_feats: list[torch.Tensor], fake_feats: list[torch.Tensor]) -> torch.Tensor:
+        terms = self.terms(out, hr, wt, real_logits, fake_logits, real_feats, fake_feats)
+        total = torch.zeros((), device=out.device)
+        for name, w in self.weights.items():
+            total = total + w * terms[name]
+        return total
