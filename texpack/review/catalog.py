@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,41 @@ def build_rows(root: DumpRoot, out: Path, target: Target, profile: Profile, stat
     for p in found.problems:
         rows.append(Row(p.rel, p.rel, Path(p.rel).name, "", "?", "?", 0, 0, [], {}, "failed", p.message()))
     return rows
+
+
+SORTS: dict[str, Callable[[Row], Any]] = {
+    "name": lambda r: r.name.lower(),
+    "size": lambda r: (r.width * r.height, r.name),
+    "status": lambda r: (r.status, r.name),
+    "group": lambda r: (r.group, r.name),
+    "changed": lambda r: (-r.out_mtime, r.name),
+}
+
+
+def select(rows: list[Row], q: str = "", group: str = "", status: str = "", rule: str = "", changed: bool = False,
+           min_side: int = 0, max_side: int = 0, sort: str = "name", desc: bool = False) -> list[Row]:
+    """The rows matching every given filter (``q`` in the name or a hash), sorted by ``sort``."""
+    needle = q.strip().lower()
+    out = []
+    for r in rows:
+        if needle and needle not in r.name.lower() and not any(needle in h.lower() for h in r.hashes):
+            continue
+        if group and r.group != group or status and r.status != status or changed and not r.changed:
+            continue
+        if rule and rule not in r.rules:
+            continue
+        side = max(r.width, r.height)
+        if min_side and side < min_side or max_side and side > max_side:
+            continue
+        out.append(r)
+    out.sort(key=SORTS.get(sort, SORTS["name"]), reverse=desc)
+    return out
+
+
+def facets_of(rows: list[Row]) -> dict[str, list[str]]:
+    """The values the page's filters offer: every group, status and rule label among ``rows``."""
+    return {
+        "group": sorted({r.group for r in rows}),
+        "status": sorted({r.status for r in rows}),
+        "rule": sorted({x for r in rows for x in r.rules}),
+    }

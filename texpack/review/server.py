@@ -40,7 +40,7 @@ from texpack.errors import ProfileError, TexpackError
 from texpack.imageio import MAX_FILE_BYTES
 from texpack.relpath import name_problem
 from texpack.review.files import PathRefused
-from texpack.review.service import ReviewService
+from texpack.review.service import ReviewService, pack_signature
 from texpack.safefs import read_bounded
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -312,9 +312,9 @@ def make_app(service: ReviewService, token: str, port: int) -> ASGIApp:
 
 def watch_pack(service: ReviewService, stop: threading.Event, every: float = 1.0) -> None:
     """Live updates: when another texpack (a running watch) writes into the pack, reload."""
-    last = service.pack_signature()
+    last = pack_signature(service.out)
     while not stop.wait(every):
-        sig = service.pack_signature()
+        sig = pack_signature(service.out)
         if sig != last and not service.busy:
             last = sig
             try:

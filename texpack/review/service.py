@@ -23,21 +23,14 @@ from texpack.errors import FileError, ProfileError, StateError, TexpackError
 from texpack.profile import Profile, default_profile_for, shipped_profile_for, user_profile_path
 from texpack.progress import NoProgress
 from texpack.report import REPORT_NAME
-from texpack.review.catalog import Row, build_rows
+from texpack.review.catalog import Row, build_rows, facets_of, select
 from texpack.review.files import PathRefused, ReviewFiles
+from texpack.review.preview import preview_png
 from texpack.review.rules import ProfileEditor
 from texpack.safefs import own_dir, read_own_text
 from texpack.scan import scan
 from texpack.session import GameOptions, check_models, open_game, resolve_target
 from texpack.state import STATE_DIR, pack_writer
-
-SORTS = {
-    "name": lambda r: r.name.lower(),
-    "size": lambda r: (r.width * r.height, r.name),
-    "status": lambda r: (r.status, r.name),
-    "group": lambda r: (r.group, r.name),
-    "changed": lambda r: (-r.out_mtime, r.name),
-}
 
 
 def _shipped_name(emulator: str, game: str) -> str:
@@ -102,33 +95,14 @@ class ReviewService:
 
     def query(self, q: str = "", group: str = "", status: str = "", rule: str = "", changed: bool = False,
               min_side: int = 0, max_side: int = 0, sort: str = "name", desc: bool = False) -> list[Row]:
-        """Rows matching every given filter, sorted."""
-        needle = q.strip().lower()
+        """Rows matching every given filter, sorted (:func:`texpack.review.catalog.select`)."""
         with self.lock:
             rows = list(self.rows)
-        out = []
-        for r in rows:
-            if needle and needle not in r.name.lower() and not any(needle in h.lower() for h in r.hashes):
-                continue
-            if group and r.group != group or status and r.status != status or changed and not r.changed:
-                continue
-            if rule and rule not in r.rules:
-                continue
-            side = max(r.width, r.height)
-            if min_side and side < min_side or max_side and side > max_side:
-                continue
-            out.append(r)
-        out.sort(key=SORTS.get(sort, SORTS["name"]), reverse=desc)
-        return out
+        return select(rows, q, group, status, rule, changed, min_side, max_side, sort, desc)
 
     def facets(self) -> dict[str, list[str]]:
         with self.lock:
-            rows = list(self.rows)
-        return {
-            "group": sorted({r.group for r in rows}),
-            "status": sorted({r.status for r in rows}),
-            "rule": sorted({x for r in rows for x in r.rules}),
-        }
+            return facets_of(self.rows)
 
     def row(self, key: str) -> Row:
         """The row of the texture whose dump is ``key`` (its stable id)."""
@@ -161,25 +135,10 @@ class ReviewService:
 
     def preview(self, key: str, settings: dict[str, Any]) -> bytes:
         """The pack file a rule setting ``settings`` would give the texture ``key``, as PNG
-        bytes, made through the same steps as a build; nothing is saved or written."""
-        from texpack.imageio import encode_png
-        from texpack.imagesteps import prepare, upscale_group
-        from texpack.pipeline.sources import decode_item
-        from texpack.scan import with_partners
-
+        bytes (:func:`texpack.review.preview.preview_png`); nothing is saved or written."""
         r = self.row(key)
         profile = self.editor.add_rule("preview", [r.name], settings, save=False)
-        found = scan(self.root, with_partners([Path(self.root.path) / r.dump]))
-        item = next((i for i in found.items if i.rel == r.dump), None)
-        if item is None:
-            raise PathRefused(f"{r.dump!r} is not a texture of this dump any more")
-        rgba = decode_item(item)
-        s = profile.settings_for(item.name, item.key, rgba.shape[1], rgba.shape[0])
-        if s.skip:
-            raise ProfileError(str(self.editor.path), ["this rule skips the texture: nothing to preview"])
-        p = prepare(rgba, s.alpha, item.key.alpha_mode(), s.seam, s.color_fix)
-        (out,) = upscale_group(self.pool.get(self.pool.key(s.model, s.scale, s.detail)), [p], s.scale)
-        return encode_png(self.target.finish_texture(out, item.key))
+        return preview_png(self.root, self.target, self.pool, profile, r.dump)
 
     def undo(self) -> dict[str, Any]:
         with self.lock:
@@ -231,17 +190,17 @@ class ReviewService:
             self.refresh()
             emit({"type": "rows"})
 
-    # -- live -------------------------------------------------------------------------------
-    def pack_signature(self) -> tuple[Any, ...]:
-        """Changes whenever another texpack (watch, build) writes into the pack."""
-        sig: list[tuple[int, int] | None] = []
-        for p in (self.out / STATE_DIR / "state.sqlite-wal", self.out / STATE_DIR / "state.sqlite", self.out / REPORT_NAME):
-            try:
-                st = os.stat(p)
-                sig.append((st.st_size, st.st_mtime_ns))
-            except OSError:
-                sig.append(None)
-        return tuple(sig)
+
+def pack_signature(out: Path) -> tuple[tuple[int, int] | None, ...]:
+    """Changes whenever another texpack (watch, build) writes into the pack at ``out``."""
+    sig: list[tuple[int, int] | None] = []
+    for p in (out / STATE_DIR / "state.sqlite-wal", out / STATE_DIR / "state.sqlite", out / REPORT_NAME):
+        try:
+            st = os.stat(p)
+            sig.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            sig.append(None)
+    return tuple(sig)
 
 
 class _Progress(NoProgress):

@@ -78,6 +78,18 @@ def cosine_lr(base: float, step: int, total: int) -> float:
     return base * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def batch_on(sampler: PairSampler, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The sampler's next ``n`` pairs (LR, HR, visibility weights) on ``device``."""
+    lr, hr, wt = sampler.batch(n)
+    return torch.from_numpy(lr).to(device), torch.from_numpy(hr).to(device), torch.from_numpy(wt).to(device)
+
+
+def set_lr(opts: list[torch.optim.Optimizer], lr: float) -> None:
+    for opt in opts:
+        for group in opt.param_groups:
+            group["lr"] = lr
+
+
 class Trainer:
     """One run; ``run`` drives both stages from wherever the checkpoint left off."""
 
@@ -134,14 +146,9 @@ class Trainer:
             self.last_save = time.monotonic()
 
     # -- stages ---------------------------------------------------------------------
-    def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        lr, hr, wt = self.sampler.batch(self.cfg.batch)
-        return torch.from_numpy(lr).to(self.device), torch.from_numpy(hr).to(self.device), torch.from_numpy(wt).to(self.device)
-
     def _psnr_step(self) -> float:
-        lr, hr, wt = self._batch()
-        for group in self.opt_g.param_groups:
-            group["lr"] = cosine_lr(self.cfg.lr, self.step, self.cfg.steps)
+        lr, hr, wt = batch_on(self.sampler, self.cfg.batch, self.device)
+        set_lr([self.opt_g], cosine_lr(self.cfg.lr, self.step, self.cfg.steps))
         with autocast(self.device, self.precision):
             out = self.nets.g(lr)
         loss = masked_l1(out.float(), hr, wt)
@@ -161,10 +168,8 @@ class Trainer:
     def _gan_step(self) -> float:
         assert self.nets.d is not None and self.opt_d is not None
         g, d = self.nets.g, self.nets.d
-        lr, hr, wt = self._batch()
-        for opt in (self.opt_g, self.opt_d):
-            for group in opt.param_groups:
-                group["lr"] = cosine_lr(self.cfg.gan_lr, self.step, self.cfg.gan_steps)
+        lr, hr, wt = batch_on(self.sampler, self.cfg.batch, self.device)
+        set_lr([self.opt_g, self.opt_d], cosine_lr(self.cfg.gan_lr, self.step, self.cfg.gan_steps))
         # Generator: hidden texels are shown as the truth, so neither loss judges them.
         d.requires_grad_(False)
         with autocast(self.device, self.precision):
