@@ -201,12 +201,12 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
         p = w.dumps / NAME.format(5)
         p.write_bytes(tex(1))
         assert w.wait_for([p.name])
-        assert w.wait_until(lambda: w.watcher.done == 1)  # the count follows the file's rename
+        assert w.wait_until(lambda: w.watcher.tally.done == 1)  # the count follows the file's rename
         first = (w.out / p.name).read_bytes()
-        n_done = w.watcher.done
+        n_done = w.watcher.tally.done
         p.write_bytes(encode_png(load_rgba(p), 9))  # rewritten, same pixels
-        assert w.wait_until(lambda: w.watcher.unchanged >= 1)
-        assert w.watcher.done == n_done
+        assert w.wait_until(lambda: w.watcher.tally.unchanged >= 1)
+        assert w.watcher.tally.done == n_done
         assert (w.out / p.name).read_bytes() == first
         p.write_bytes(tex(2))  # changed pixels
         assert eventually(lambda: (w.out / p.name).read_bytes() != first)
@@ -228,8 +228,8 @@ def test_restart_resumes_without_redoing(tmp_path):
     w2 = Running(tmp_path)
     try:
         assert w2.wait_for(names)
-        assert w2.wait_until(lambda: w2.watcher.done + w2.watcher.unchanged == 20)
-        assert w2.watcher.done == 10 and w2.watcher.unchanged == 10
+        assert w2.wait_until(lambda: w2.watcher.tally.done + w2.watcher.tally.unchanged == 20)
+        assert w2.watcher.tally.done == 10 and w2.watcher.tally.unchanged == 10
     finally:
         w2.close()
 
@@ -396,7 +396,7 @@ def test_games_are_picked_up_as_their_folders_appear(tmp_path):
             (d / NAME.format(1)).write_bytes(tex(1))
         outs = [tmp_path / "textures" / s / "replacements" / NAME.format(1) for s in ("SLUS-00001", "SCES-00002")]
         assert eventually(lambda: all(o.exists() for o in outs), 20)
-        assert set(lanes.sessions) == {"SLUS-00001", "SCES-00002"} and w.failed == 0
+        assert set(lanes.sessions) == {"SLUS-00001", "SCES-00002"} and w.tally.failed == 0
         # one engine pool for every game: the resampler was made once
         assert len(lanes.pool._engines) == 1
     finally:

@@ -64,6 +64,24 @@ def _encode_and_write(path: Path, rgba: np.ndarray, owner: str) -> None:
     write_atomic(path, imageio.encode_png(rgba, owner=owner))
 
 
+def keep_foreign(groups: list[Group], ledger: Ledger) -> tuple[list[Group], list[Outcome]]:
+    """Leave alone pack files a modder made or edited (they are worth more than ours): the
+    groups with those members taken out, and a KEPT outcome for each."""
+    out, kept = [], []
+    for g in groups:
+        mine = []
+        for m in g.members:
+            why = ledger.foreign(m.rel)
+            if why:
+                kept.append(Outcome(m.item.rel, Status.KEPT, m.rel, why))
+            else:
+                mine.append(m)
+        if mine:
+            g.members = mine
+            out.append(g)
+    return out, kept
+
+
 class Executor:
     def __init__(self, *, ledger: Ledger, pool: EnginePool, target: Target, options: ExecOptions, progress: ProgressSink) -> None:
         self.ledger, self.pool, self.target, self.options, self.progress = ledger, pool, target, options, progress
@@ -73,7 +91,10 @@ class Executor:
         self.outcomes = list(p.outcomes)
         self.progress.producing(sum(len(g.members) for g in p.groups))
         try:
-            work = [g for g in self._keep_foreign(p.groups) if not self._reuse(g)]
+            groups, kept = (p.groups, []) if self.options.overwrite else keep_foreign(p.groups, self.ledger)
+            for o in kept:
+                self._add(o)
+            work = [g for g in groups if not self._reuse(g)]
             # Smallest first: the first textures land in the pack within seconds, and
             # same-size textures sit together, so batches fill.
             work.sort(key=lambda g: g.area)
@@ -90,24 +111,6 @@ class Executor:
     def _fail(self, g: Group, reason: str) -> None:
         for m in g.members:
             self._add(Outcome(m.item.rel, Status.FAILED, m.rel, reason))
-
-    def _keep_foreign(self, groups: list[Group]) -> list[Group]:
-        """Leave alone pack files a modder made or edited: they are worth more than ours."""
-        if self.options.overwrite:
-            return groups
-        out = []
-        for g in groups:
-            mine = []
-            for m in g.members:
-                why = self.ledger.foreign(m.rel)
-                if why:
-                    self._add(Outcome(m.item.rel, Status.KEPT, m.rel, why))
-                else:
-                    mine.append(m)
-            if mine:
-                g.members = mine
-                out.append(g)
-        return out
 
     def _reuse(self, g: Group) -> bool:
         """Fan out from a member whose file is already current; False when the group needs work."""

@@ -27,6 +27,7 @@ from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status
 from texpack.scan import DumpItem
 from texpack.targets import Target
+from texpack.targets.base import PaletteDumps
 
 # Decoded pixels kept from planning for the upscale, so those textures are not decoded
 # twice: 16M texels (64 MB of RGBA8) covers most games' whole dump.
@@ -67,9 +68,48 @@ def job_key(content: str, engine: EngineKey, s: Settings, item: DumpItem, target
     return xxhash.xxh3_128("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def _palette_dumps(items: list[DumpItem]) -> set[tuple[str, int, int]]:
+def _palette_dumps(items: list[DumpItem]) -> PaletteDumps:
     """(CRC, fmt, siz) of N64 textures dumped per palette (``#PAL_ciByRGBA``)."""
     return {(i.key.crc.upper(), i.key.fmt, i.key.siz) for i in items if isinstance(i.key, N64Name) and i.key.suffix == "ciByRGBA" and i.key.pal is not None}
+
+
+def _pack_names(items: list[DumpItem], target: Target, game_rel: str, progress: ProgressSink, outcomes: list[Outcome]) -> list[tuple[DumpItem, str]]:
+    """(dump, pack file) of every dump that gets a pack file of its own; an outcome for each
+    that does not (skipped by the loader's rules, a bad name, a file another dump has)."""
+    claimed: dict[str, str] = {}
+    loaded: dict[tuple[Any, ...], tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
+    context = _palette_dumps(items)
+    # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
+    # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
+    todo: list[tuple[DumpItem, str]] = []
+    for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
+        try:
+            why = target.skip_reason(item.key, context)
+            if why:
+                progress.read()
+                outcomes.append(Outcome(item.rel, Status.SKIPPED, "", why))
+                continue
+            rel = f"{game_rel}/{target.output_name(item.key, item.name)}"
+        except TexpackError as e:
+            progress.read()
+            outcomes.append(Outcome(item.rel, Status.FAILED, "", e.reason))
+            continue
+        bad = rel_problem(rel, game_rel)
+        if bad or rel in claimed:
+            progress.read()
+            outcomes.append(Outcome(item.rel, Status.FAILED, "", bad) if bad else Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
+            continue
+        lk = target.load_key(item.key)
+        if lk is not None and lk in loaded and loaded[lk][1] != rel:
+            progress.read()
+            outcomes.append(Outcome(item.rel, Status.SKIPPED, "", f"{target.title} keeps one file per CRC, palette and type whatever the "
+                                           f"format and size, and {loaded[lk][0]} has it: {target.title} would show that one for both"))
+            continue
+        if lk is not None:
+            loaded[lk] = (item.rel, rel)
+        claimed[rel] = item.rel
+        todo.append((item, rel))
+    return todo
 
 
 def plan(
@@ -87,40 +127,8 @@ def plan(
     result = Plan()
     groups: dict[str, Group] = {}
     held = 0
-    claimed: dict[str, str] = {}
-    loaded: dict[tuple[Any, ...], tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
-    context = _palette_dumps(items)
     progress.reading(len(items))
-    # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
-    # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
-    todo: list[tuple[DumpItem, str]] = []
-    for item in sorted(items, key=lambda i: i.path.suffix.lower() == ".bmp"):
-        try:
-            why = target.skip_reason(item.key, context)
-            if why:
-                progress.read()
-                result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", why))
-                continue
-            rel = f"{game_rel}/{target.output_name(item.key, item.name)}"
-        except TexpackError as e:
-            progress.read()
-            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", e.reason))
-            continue
-        bad = rel_problem(rel, game_rel)
-        if bad or rel in claimed:
-            progress.read()
-            result.outcomes.append(Outcome(item.rel, Status.FAILED, "", bad) if bad else Outcome(item.rel, Status.SKIPPED, "", f"same pack file as {claimed[rel]}"))
-            continue
-        lk = target.load_key(item.key)
-        if lk is not None and lk in loaded and loaded[lk][1] != rel:
-            progress.read()
-            result.outcomes.append(Outcome(item.rel, Status.SKIPPED, "", f"{target.title} keeps one file per CRC, palette and type whatever the "
-                                           f"format and size, and {loaded[lk][0]} has it: {target.title} would show that one for both"))
-            continue
-        if lk is not None:
-            loaded[lk] = (item.rel, rel)
-        claimed[rel] = item.rel
-        todo.append((item, rel))
+    todo = _pack_names(items, target, game_rel, progress, result.outcomes)
     rels = dict((i.rel, r) for i, r in todo)
     for item, found in sources.lookup_many([i for i, _ in todo], decode_workers):
         progress.read()

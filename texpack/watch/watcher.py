@@ -51,6 +51,31 @@ def _noop(*_a: object) -> None:
     pass
 
 
+class Tally:
+    """What the watch has done so far, counted per outcome, and its recent rate."""
+
+    def __init__(self) -> None:
+        self.done = self.unchanged = self.failed = 0
+        self.last = ""
+        self.recent: deque[float] = deque()
+
+    def count(self, o: Outcome) -> None:
+        if o.status is Status.FAILED:
+            self.failed += 1
+        elif o.status.produced:
+            self.done += 1
+            self.last = o.dump
+            self.recent.append(time.monotonic())
+        else:
+            self.unchanged += 1
+
+    def status(self, queued: int, note: str) -> WatchStatus:
+        now = time.monotonic()
+        while self.recent and now - self.recent[0] > 10:
+            self.recent.popleft()
+        return WatchStatus(queued, self.done, self.unchanged, self.failed, len(self.recent) / 10.0, self.last, note)
+
+
 class Watcher:
     def __init__(
         self,
@@ -70,9 +95,8 @@ class Watcher:
         self.settler = Settler(options.quiet)
         self.cond = threading.Condition()
         self.ready: dict[Path, Settled] = {}
-        self.done = self.unchanged = self.failed = 0
-        self.last, self.note, self.aborted = "", "", ""
-        self.recent: deque[float] = deque()
+        self.tally = Tally()
+        self.note, self.aborted = "", ""
         self.source = EventSource(self.top, self._touch, self.lanes.is_output, options.polling)
 
     # -- lanes ------------------------------------------------------------------------
@@ -90,30 +114,22 @@ class Watcher:
 
     def catch_up(self) -> int:
         """Queue every dump already there; the pipeline skips those already done."""
-        n = 0
+        return sum(self._queue(lane) for lane in self.lanes.all())
+
+    def _queue(self, lane: Lane) -> int:
+        """Queue every dump of ``lane``; returns how many."""
+        files = get_emulator(lane.root.emulator).list_files(lane.root.path).files
         with self.cond:
-            for lane in self.lanes.all():
-                for p in get_emulator(lane.root.emulator).list_files(lane.root.path).files:
-                    self.settler.touch(p)
-                    n += 1
+            for p in files:
+                self.settler.touch(p)
             self.cond.notify()
-        return n
+        return len(files)
 
     def status(self) -> WatchStatus:
-        now = time.monotonic()
-        while self.recent and now - self.recent[0] > 10:
-            self.recent.popleft()
-        return WatchStatus(len(self.ready) + len(self.settler), self.done, self.unchanged, self.failed, len(self.recent) / 10.0, self.last, self.note)
+        return self.tally.status(len(self.ready) + len(self.settler), self.note)
 
     def _record(self, o: Outcome) -> None:
-        if o.status is Status.FAILED:
-            self.failed += 1
-        elif o.status.produced:
-            self.done += 1
-            self.last = o.dump
-            self.recent.append(time.monotonic())
-        else:
-            self.unchanged += 1
+        self.tally.count(o)
         self.on_outcome(o)
 
     # -- work -------------------------------------------------------------------------
@@ -169,10 +185,7 @@ class Watcher:
                 continue
             if changed:
                 self.note = f"{lane.root.game}: profile changed; rebuilding what it changes"
-                with self.cond:
-                    for p in get_emulator(lane.root.emulator).list_files(lane.root.path).files:
-                        self.settler.touch(p)
-                    self.cond.notify()
+                self._queue(lane)
 
     def run(self, stop: threading.Event, catch_up: bool = True, started: threading.Event | None = None) -> None:
         """Watch until ``stop`` is set; the batch in hand is finished before returning."""
