@@ -58,7 +58,7 @@ FORMATS: dict[str, float] = {
 }
 GREY_FORMATS = ("ia16", "ia8", "ia4", "i8", "i4")
 # Formats whose colours come from a small palette: the dump holds at most 16 or 256
-# colours, so detail between them was lost twice (texpack-span-x4-clut is trained on these).
+# colours, so detail between them was lost twice (`texpack train --formats clut`).
 CLUT_FORMATS = ("ci4", "ci8", "psx-p4", "psx-p8")
 DOWNSCALES = ("area", "bilinear")
 # Training mixes in the editors' antialiased bicubic too, so the model is not good only
