@@ -14,14 +14,16 @@ from typing import Any
 
 from texpack import yamlsafe
 from texpack.alpha_modes import AlphaMode, SeamMode
-from texpack.emulators.n64names import FMT_NAMES, SIZ_BITS, N64Name
-from texpack.emulators.psxnames import MODES, PsxTextureName, VramWriteName
+from texpack.emulators import EMULATORS, TextureName
+from texpack.emulators.facts import NameFacts
+from texpack.emulators.n64names import FMT_NAMES, SIZ_BITS
+from texpack.emulators.psxnames import MODES
 from texpack.errors import ProfileError
 from texpack.models.catalog import DEFAULT_MODEL
 from texpack.resources import data_dir
 from texpack.schema import Bool, Ctx, Enum, Float, Int, List, Map, OneOrMany, Range, Str
 
-EMULATOR_IDS = ("gliden64", "rice", "duckstation")
+EMULATOR_IDS = tuple(EMULATORS)
 MAX_PROFILE_BYTES = 1 << 20
 N64_FORMATS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
 PS1_MODES = MODES + ("vram-write",)
@@ -95,14 +97,14 @@ class Profile:
     emulator: str | None = None
     scale_lines: tuple[tuple[str, int], ...] = ()  # (key path, line) of every scale setting
 
-    def settings_for(self, name: str, key: Any, width: int, height: int) -> Settings:
+    def settings_for(self, name: str, key: TextureName | None, width: int, height: int) -> Settings:
         s = self.base
         for rule in self.rules:
             if matches(rule.match, name, key, width, height):
                 s = replace(s, **rule.set, rules=s.rules + (rule.label,))
         return s
 
-    def explain(self, name: str, key: Any, width: int, height: int) -> dict[str, str]:
+    def explain(self, name: str, key: TextureName | None, width: int, height: int) -> dict[str, str]:
         """For each setting, the label of the rule that set it last ("profile" when none did)."""
         src = {k: "profile" for k in RULE_SETTINGS}
         for rule in self.rules:
@@ -122,27 +124,17 @@ class Profile:
         return replace(self, rules=rules, scale_lines=self.scale_lines[:1])
 
 
-def _key_fields(key: Any) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
-    """(hashes, n64 format label, ps1 mode, ps1 type) of a parsed name."""
-    if isinstance(key, N64Name):
-        hashes = tuple(h for h in (key.crc, key.pal) if h and h != "$")
-        return hashes, key.label, None, None
-    if isinstance(key, (PsxTextureName, VramWriteName)):
-        return key.hashes, None, key.mode, key.type
-    return (), None, None, None
+# The ``match:`` keys a name answers through NameFacts.match (texpack/emulators/facts.py).
+FACT_KEYS = ("format", "mode", "type")
 
 
-def matches(m: dict[str, Any], name: str, key: Any, width: int, height: int) -> bool:
-    hashes, label, mode, typ = _key_fields(key)
+def matches(m: dict[str, Any], name: str, key: TextureName | None, width: int, height: int) -> bool:
+    facts = key.facts() if key is not None else NameFacts("", "", ())
     if "name" in m and not any(fnmatch.fnmatchcase(name, g) for g in m["name"]):
         return False
-    if "hash" in m and not {h.upper() for h in m["hash"]} & {h.upper() for h in hashes}:
+    if "hash" in m and not {h.upper() for h in m["hash"]} & {h.upper() for h in facts.hashes}:
         return False
-    if "format" in m and label not in m["format"]:
-        return False
-    if "mode" in m and mode not in m["mode"]:
-        return False
-    if "type" in m and typ not in m["type"]:
+    if any(k in m and facts.match.get(k) not in m[k] for k in FACT_KEYS):
         return False
     if "width" in m and not m["width"][0] <= width <= m["width"][1]:
         return False

@@ -55,7 +55,7 @@ class ScanResult:
 
 def group_label(key: TextureName) -> str:
     """Format (N64) or mode (PS1) of a texture, for reports."""
-    return key.label if isinstance(key, N64Name) else key.mode
+    return key.facts().group
 
 
 def _rel(root: DumpRoot, path: Path) -> str:

@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from texpack.alpha_modes import AlphaMode
 from texpack.emulators import duckstation, gliden64, rice
-from texpack.emulators.n64names import N64Name
-from texpack.emulators.psxnames import PsxName
+from texpack.emulators.facts import NameFacts
 from texpack.errors import LayoutError
 from texpack.fswalk import Listing
 
-TextureName = N64Name | PsxName
+
+class TextureName(Protocol):
+    """A parsed dump name, as generic code sees it (N64Name, PsxTextureName, VramWriteName
+    and any name type an emulator module adds): its facts, alpha rule and file name."""
+
+    def facts(self) -> NameFacts: ...
+
+    def alpha_mode(self) -> AlphaMode: ...
+
+    def format(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from texpack.alpha_modes import AlphaMode
+from texpack.emulators.facts import NameFacts
 from texpack.errors import DumpNameError
 
 # Suffix + extension pairs either loader knows (TxHiResLoader::checkFileName, Rice's FindAllTexturesFromFolder).
@@ -68,6 +69,12 @@ class N64Name:
     @property
     def pal_value(self) -> int | None:
         return None if self.pal in (None, "$") else int(self.pal, 16)
+
+    def facts(self) -> NameFacts:
+        hashes = tuple(h for h in (self.crc, self.pal) if h and h != "$")
+        fields = {"IDENT": self.ident, "texture CRC": self.crc, "format": f"{self.fmt} ({self.label})", "size": self.siz,
+                  "palette CRC": self.pal or "-", "suffix": self.suffix}
+        return NameFacts(self.label, self.suffix, hashes, {"format": self.label}, fields)
 
     @property
     def label(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from texpack.alpha_modes import AlphaMode
+from texpack.emulators.facts import NameFacts
 from texpack.errors import DumpNameError
 
 MODES = ("P4", "P8", "C16", "STP4", "STP8", "STC16")
@@ -68,6 +69,14 @@ class PsxTextureName:
     def hashes(self) -> tuple[str, ...]:
         return (self.src_hash,) if self.pal_hash is None else (self.src_hash, self.pal_hash)
 
+    def facts(self) -> NameFacts:
+        fields = {"type": self.type, "mode": self.mode, "texture hash": self.src_hash, "palette hash": self.pal_hash or "-",
+                  "source": f"{self.src_w}x{self.src_h}", "offset": f"{self.off_x},{self.off_y}", "size": f"{self.width}x{self.height}",
+                  "palette range": f"P{self.pal_min}-{self.pal_max}" if self.pal_min is not None else "-"}
+        if self.oddities:
+            fields["DuckStation reads"] = "; ".join(self.oddities)
+        return NameFacts(self.mode, self.type, self.hashes, {"mode": self.mode, "type": self.type}, fields)
+
     def alpha_mode(self) -> AlphaMode:
         # docs/formats/ps1.md "Dump side" and "Alpha in replacements": ST names read three levels, others one bit.
         return AlphaMode.TERNARY if self.semi_transparent else AlphaMode.BINARY_CLEAR
@@ -97,6 +106,9 @@ class VramWriteName:
     @property
     def hashes(self) -> tuple[str, ...]:
         return (self.hash,)
+
+    def facts(self) -> NameFacts:
+        return NameFacts("vram-write", "vram-write", self.hashes, {"mode": self.mode, "type": self.type}, {"type": "vram-write", "hash": self.hash})
 
     def alpha_mode(self) -> AlphaMode:
         return AlphaMode.LEVELS  # alpha is the STP bit: keep the dump's levels (docs/formats/ps1.md "Alpha in replacements")

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from texpack.emulators import DumpRoot, TextureName
-from texpack.emulators.n64names import N64Name
-from texpack.emulators.psxnames import PsxTextureName, VramWriteName
 from texpack.profile import RULE_SETTINGS, Profile
 from texpack.report import REPORT_NAME
 from texpack.safefs import read_own_bytes
@@ -55,19 +53,8 @@ class Row:
 
 def name_fields(key: TextureName) -> tuple[str, str, list[str], dict[str, Any]]:
     """(group, type, hashes, every field of the name) of a parsed dump name."""
-    if isinstance(key, N64Name):
-        f = {"IDENT": key.ident, "texture CRC": key.crc, "format": f"{key.fmt} ({key.label})", "size": key.siz, "palette CRC": key.pal or "-", "suffix": key.suffix}
-        return key.label, key.suffix, [h for h in (key.crc, key.pal) if h], f
-    if isinstance(key, PsxTextureName):
-        f = {"type": key.type, "mode": key.mode, "texture hash": key.src_hash, "palette hash": key.pal_hash or "-",
-             "source": f"{key.src_w}x{key.src_h}", "offset": f"{key.off_x},{key.off_y}", "size": f"{key.width}x{key.height}",
-             "palette range": f"P{key.pal_min}-{key.pal_max}" if key.pal_min is not None else "-"}
-        if key.oddities:
-            f["DuckStation reads"] = "; ".join(key.oddities)
-        return key.mode, key.type, list(key.hashes), f
-    if isinstance(key, VramWriteName):
-        return "vram-write", "vram-write", [key.hash], {"type": "vram-write", "hash": key.hash}
-    return "?", "?", [], {}
+    f = key.facts()
+    return f.group, f.kind, list(f.hashes), dict(f.fields)
 
 
 MAX_REPORT_BYTES = 256 << 20
