@@ -53,7 +53,8 @@ def run_texpack(dump: Path, out: Path, device: str, model: str = DEFAULT_MODEL) 
     code = (
         "import resource, sys; from texpack.cli import main\n"
         "try: main(sys.argv[1:])\nexcept SystemExit as e: print('EXIT', e.code)\n"
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        # VmHWM: this process's own peak (ru_maxrss would carry the parent's over the exec)
+        "print('RSS', [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0])"
     )
     game = out / "hires_texture" / "SCALE"
     first = {"t": None}
