@@ -16,7 +16,7 @@ from texpack.progress import NO_PROGRESS, ProgressSink
 from texpack.report import REPORT_NAME, Outcome, Report, Status, write_reports
 from texpack.scan import scan
 from texpack.session import GameOptions, GameSession, open_game
-from texpack.targets.gliden64_cache import GLideN64Settings, write_htc, write_hts
+from texpack.targets.gliden64_cache import GLideN64Settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,13 +33,10 @@ class BuildRequest:
 
 def _extras(session: GameSession, req: BuildRequest, report: Report) -> None:
     out, game, target = Path(req.out), session.root.game, session.target
-    if req.gliden64_cache and target.id == "gliden64":
-        for writer, ext in ((write_hts, "hts"), (write_htc, "htc")):
-            dest = out / "cache" / f"{game}_HIRESTEXTURES.{ext}"
-            n, skipped = writer(session.game_dir, game, dest, req.gliden64)
-            report.extra_files.append(str(dest))
-            report.notes += [f"{dest.name}: {s}" for s in skipped]
-        report.notes += [f"GLideN64 settings for these caches: {line}" for line in req.gliden64.instructions()]
+    if req.gliden64_cache:
+        files, notes = target.write_caches(session.game_dir, game, out / "cache", req.gliden64)
+        report.extra_files += [str(f) for f in files]
+        report.notes += notes
     if req.zip_dir is not None and session.state is not None:
         dest = Path(req.zip_dir) / f"{target.id}-{game}.zip"
         report.extra_files.append(str(write_zip(target, out, game, dest, session.state)))

@@ -21,9 +21,13 @@ from pathlib import Path, PurePosixPath
 from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import PackError, UsageError
 from texpack.relpath import rel_problem
+from texpack.targets import TARGETS
 from texpack.targets.duckstation_config import update_config
 
-ROOTS = ("hires_texture", "textures")
+# The load folders packs go into, and each family's, from the target registry
+# (hires_texture/ for the N64 loaders, textures/ for DuckStation).
+ROOTS = tuple(dict.fromkeys(t.load_root for t in TARGETS.values()))
+FAMILY_ROOTS = {t.family: t.load_root for t in TARGETS.values()}
 # Device names Windows reserves in any folder, with any extension: COM/LPT take 0-9 and the
 # superscript digits too, and the console's CONIN$/CONOUT$ (Microsoft's "Naming Files,
 # Paths, and Namespaces").
@@ -149,9 +153,6 @@ class CaseIndex:
         for part in PurePosixPath(rel).parts:
             self._names(folder).setdefault(part.lower(), part)
             folder = folder / part
-
-
-FAMILY_ROOTS = {"n64": "hires_texture", "ps1": "textures"}
 
 
 def pack_families(pack: Path) -> list[str]:

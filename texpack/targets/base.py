@@ -139,6 +139,11 @@ class Target:
         """Last per-texture pixel rule of the loader, applied after alpha is final."""
         return rgba
 
+    def write_caches(self, game_dir: Path, game: str, cache_dir: Path, settings: object) -> tuple[list[Path], list[str]]:
+        """The loader's own caches made from a finished pack, when a build asks for them
+        (GLideN64's .hts and .htc): (files written, notes for the report). None by default."""
+        return [], []
+
     def finish_pack(self, ctx: PackContext) -> list[str]:
         """Files besides the textures (DuckStation's config.yaml); returns notes for the report."""
         return []

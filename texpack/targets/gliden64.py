@@ -17,6 +17,7 @@ Rules it adds to the N64 ones, each from GLideN64's own code:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from texpack.emulators.n64names import N64Name
@@ -46,6 +47,19 @@ class GLideN64(N64Target):
         if key.suffix == "ci":
             return key.with_suffix("ciByRGBA")  # GLideN64 rejects _ci.bmp
         return key
+
+    def write_caches(self, game_dir: Path, game: str, cache_dir: Path, settings: object) -> tuple[list[Path], list[str]]:
+        from texpack.targets.gliden64_cache import GLideN64Settings, write_htc, write_hts
+
+        s = settings if isinstance(settings, GLideN64Settings) else GLideN64Settings()
+        files, notes = [], []
+        for writer, ext in ((write_hts, "hts"), (write_htc, "htc")):
+            dest = cache_dir / f"{game}_HIRESTEXTURES.{ext}"
+            _, skipped = writer(game_dir, game, dest, s)
+            files.append(dest)
+            notes += [f"{dest.name}: {why}" for why in skipped]
+        notes += [f"GLideN64 settings for these caches: {line}" for line in s.instructions()]
+        return files, notes
 
     def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
         if isinstance(key, N64Name) and key.crc_value == 0:
