@@ -6,7 +6,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from click.testing import CliRunner
 from safetensors.torch import save_file
 
 from texpack.cli import main
-from texpack.emulators import find_dump_roots
 from texpack.errors import ModelError, ProfileError
 from texpack.imageio import MAX_FILE_BYTES, encode_png, load_rgba
 from texpack.models.safeload import read_state_dict
@@ -25,7 +23,7 @@ from texpack.state import State
 
 from .conftest import EXAMPLES, run_build
 from .hostile.run import texpack as run_texpack
-from .test_watch import Lanes, tex
+from .test_watch import Running, tex
 from .waiting import eventually
 
 T = "texupload-C16-{:016X}-256x256-0-0-16x16.png"
@@ -123,30 +121,17 @@ def test_hostile_dump_entries(tmp_path, case, make, status, words):
 
 
 def test_watch_survives_a_fifo_and_goes_on(tmp_path):
-    from texpack.watch.watcher import Watcher, WatchOptions
-
     d = ds(tmp_path, 0)
-    lanes = Lanes(tmp_path)
-    outcomes = []
-    w = Watcher(d, lanes, options=WatchOptions(quiet=0.1), on_outcome=outcomes.append)
-    w.add(find_dump_roots(d)[0])
-    stop, started = threading.Event(), threading.Event()
-    th = threading.Thread(target=w.run, args=(stop, True, started))
-    th.start()
+    w = Running(d, tmp_path)
     try:
-        assert started.wait(10)
         os.mkfifo(d / T.format(5))
         (d / T.format(6)).symlink_to("/dev/zero")
         (d / T.format(7)).write_bytes(tex(7))
-        out = lanes.sessions["SLUS-00001"].game_dir / T.format(7)
-        assert eventually(out.exists, 20)
-        reasons = {o.dump: o.reason for o in outcomes}
+        assert eventually((w.out / T.format(7)).exists, 20)
+        reasons = {o.dump: o.reason for o in w.outcomes}
         assert "FIFO" in reasons[T.format(5)] and "device" in reasons[T.format(6)]
     finally:
-        stop.set()
-        th.join(30)
-        lanes.close()
-    assert not th.is_alive()
+        w.close()
 
 
 # -- YAML ---------------------------------------------------------------------------------

@@ -12,15 +12,14 @@ import numpy as np
 import pytest
 
 from texpack.atomic import TMP_PREFIX
-from texpack.emulators import find_dump_roots
-from texpack.engine.pool import EnginePool
 from texpack.errors import ImageError
 from texpack.imageio import encode_png, load_rgba
 from texpack.report import Outcome, Status
-from texpack.session import GameOptions, open_game
+from texpack.session import GameOptions
+from texpack.watch.run import LaneOpened, WatchRequest, WatchRun
 from texpack.watch.schedule import take_batch
 from texpack.watch.settle import Settled, Settler
-from texpack.watch.watcher import Watcher, WatchOptions
+from texpack.watch.watcher import WatchOptions
 
 from .waiting import eventually
 
@@ -113,39 +112,33 @@ def test_check_is_injectable(tmp_path):
 # -- real watchers ------------------------------------------------------------------------
 
 
-class Lanes:
-    """Opens each game's session into ``out`` with one shared engine pool, as the CLI does."""
-
-    def __init__(self, out: Path, model: str = "nearest", target: str | None = None):
-        self.out, self.pool = out, EnginePool()
-        self.options = GameOptions(model=model, target=target)
-        self.sessions = {}
-
-    def __call__(self, root):
-        s = open_game(root, self.out, self.options, self.pool)
-        self.sessions[root.game] = s
-        return s
-
-    def close(self):
-        for s in self.sessions.values():
-            s.close()
-
-
 class Running:
-    def __init__(self, base: Path, polling=False, catch_up=True, model="nearest"):
-        self.dumps = base / "textures" / "SLUS-00001" / "dumps"
-        self.dumps.mkdir(parents=True, exist_ok=True)
-        root = find_dump_roots(self.dumps)[0]
-        self.lanes = Lanes(base, model)
-        self.outcomes = []
-        self.watcher = Watcher(self.dumps, self.lanes, options=WatchOptions(polling=polling, quiet=0.1), on_outcome=self.outcomes.append)
-        self.watcher.add(root)
-        self.out = self.lanes.sessions["SLUS-00001"].game_dir
+    """A watch through the library call the CLI uses (WatchRun), its loop in a thread."""
+
+    def __init__(self, dump: Path, into: Path, model="nearest", target=None, polling=False):
+        self.dumps, self.events = dump, []
+        req = WatchRequest(dump=dump, into=into, options=GameOptions(model=model, target=target), watch=WatchOptions(polling=polling, quiet=0.1))
+        self.run = WatchRun(req, self.events.append)
         self.stop = threading.Event()
+        self.run.open(self.stop)
+        self.watcher = self.run.watcher
         started = threading.Event()
-        self.thread = threading.Thread(target=self.watcher.run, args=(self.stop, catch_up, started))
+        self.thread = threading.Thread(target=self.run.run, args=(self.stop, started))
         self.thread.start()
         assert started.wait(10)
+
+    @property
+    def outcomes(self):
+        return [e for e in self.events if isinstance(e, Outcome)]
+
+    @property
+    def games(self):
+        return {e.root.game: e.game_dir for e in self.events if isinstance(e, LaneOpened)}
+
+    @property
+    def out(self):
+        [game_dir] = self.games.values()
+        return game_dir
 
     @property
     def failures(self):
@@ -160,13 +153,20 @@ class Running:
     def close(self):
         self.stop.set()
         self.thread.join(30)
-        self.lanes.close()
+        self.run.close()
         assert not self.thread.is_alive()
+
+
+def psx_watch(base: Path, **kw) -> Running:
+    """A watch of one DuckStation game's dump folder, writing beside it (its textures/)."""
+    dumps = base / "textures" / "SLUS-00001" / "dumps"
+    dumps.mkdir(parents=True, exist_ok=True)
+    return Running(dumps, base, **kw)
 
 
 @pytest.mark.parametrize("polling", [False, True])
 def test_chunked_writes_are_processed_once_complete(tmp_path, polling):
-    w = Running(tmp_path, polling=polling)
+    w = psx_watch(tmp_path, polling=polling)
     try:
         data = tex(7)
         p = w.dumps / NAME.format(1)
@@ -183,7 +183,7 @@ def test_chunked_writes_are_processed_once_complete(tmp_path, polling):
 
 
 def test_burst_of_hundreds(tmp_path):
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         names = [NAME.format(i + 1) for i in range(300)]
         for i, n in enumerate(names):
@@ -196,7 +196,7 @@ def test_burst_of_hundreds(tmp_path):
 
 
 def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         p = w.dumps / NAME.format(5)
         p.write_bytes(tex(1))
@@ -215,7 +215,7 @@ def test_rewrites_same_and_changed_pixels(tmp_path, monkeypatch):
 
 
 def test_restart_resumes_without_redoing(tmp_path):
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     names = [NAME.format(i + 1) for i in range(20)]
     try:
         for i, n in enumerate(names[:10]):
@@ -225,7 +225,7 @@ def test_restart_resumes_without_redoing(tmp_path):
         w.close()
     for i, n in enumerate(names[10:], 10):  # dumped while texpack was not running
         (w.dumps / n).write_bytes(tex(i))
-    w2 = Running(tmp_path)
+    w2 = psx_watch(tmp_path)
     try:
         assert w2.wait_for(names)
         assert w2.wait_until(lambda: w2.watcher.tally.done + w2.watcher.tally.unchanged == 20)
@@ -242,7 +242,7 @@ def test_newest_first_behind_a_backlog(tmp_path):
         p = dumps / NAME.format(i + 1)
         p.write_bytes(tex(i))
         os.utime(p, (old + i, old + i))
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         new = dumps / NAME.format(999)
         new.write_bytes(tex(999))
@@ -272,7 +272,7 @@ def test_batches_stay_within_one_game(tmp_path):
 
 
 def test_error_in_one_file_never_stops_the_watcher(tmp_path):
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         (w.dumps / "notes.txt").write_text("not a texture")
         (w.dumps / NAME.format(3)).write_bytes(b"\x89PNG\r\n\x1a\nbroken")
@@ -342,15 +342,8 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
     sub = tmp_path / "texture_dump" / "GAME" / "png_by_rgb_a"
     sub.mkdir(parents=True)
     (sub.parent / "png_all").mkdir()
-    root = find_dump_roots(tmp_path / "texture_dump" / "GAME")[0]
-    lanes = Lanes(tmp_path / "out", target="rice")
-    watcher = Watcher(root.path, lanes, options=WatchOptions(quiet=0.1))
-    watcher.add(root)
-    stop, started = threading.Event(), threading.Event()
-    th = threading.Thread(target=watcher.run, args=(stop, True, started))
-    th.start()
+    w = Running(tmp_path / "texture_dump" / "GAME", tmp_path / "out", target="rice")
     try:
-        assert started.wait(10)
         from PIL import Image
         rgb = np.full((8, 8, 3), 180, np.uint8)
         Image.fromarray(rgb).save(sub / "GAME#12345678#0#3_rgb.png")
@@ -364,9 +357,7 @@ def test_rice_alpha_half_arriving_later_is_merged(tmp_path):
         alpha = load_rgba(out)[..., 3]
         assert alpha[0, 0] == 0 and alpha[16, 16] == 255
     finally:
-        stop.set()
-        th.join(30)
-        lanes.close()
+        w.close()
 
 
 def test_batches_are_capped_by_pixels(tmp_path):
@@ -374,20 +365,10 @@ def test_batches_are_capped_by_pixels(tmp_path):
     assert [s.mtime_ns for s in take_batch(ready, lambda p: 0, 32, 3 * 256 * 256)] == [9, 8, 7]
 
 
-def run_watcher(w: Watcher):
-    stop, started = threading.Event(), threading.Event()
-    th = threading.Thread(target=w.run, args=(stop, True, started))
-    th.start()
-    assert started.wait(10)
-    return stop, th
-
-
 def test_games_are_picked_up_as_their_folders_appear(tmp_path):
     top = tmp_path / "textures"
     top.mkdir()
-    lanes = Lanes(tmp_path)
-    w = Watcher(top, lanes, options=WatchOptions(quiet=0.1))
-    stop, th = run_watcher(w)
+    w = Running(top, tmp_path)
     try:
         (top / "stray.png").write_bytes(b"not in a game folder")
         for serial in ("SLUS-00001", "SCES-00002"):
@@ -396,13 +377,11 @@ def test_games_are_picked_up_as_their_folders_appear(tmp_path):
             (d / NAME.format(1)).write_bytes(tex(1))
         outs = [tmp_path / "textures" / s / "replacements" / NAME.format(1) for s in ("SLUS-00001", "SCES-00002")]
         assert eventually(lambda: all(o.exists() for o in outs), 20)
-        assert set(lanes.sessions) == {"SLUS-00001", "SCES-00002"} and w.tally.failed == 0
+        assert set(w.games) == {"SLUS-00001", "SCES-00002"} and w.watcher.tally.failed == 0
         # one engine pool for every game: the resampler was made once
-        assert len(lanes.pool._engines) == 1
+        assert len(w.run.pool._engines) == 1
     finally:
-        stop.set()
-        th.join(30)
-        lanes.close()
+        w.close()
 
 
 def test_a_deleted_and_recreated_folder_is_watched_again(tmp_path):
@@ -410,28 +389,24 @@ def test_a_deleted_and_recreated_folder_is_watched_again(tmp_path):
 
     top = tmp_path / "textures"
     (top / "SLUS-00001" / "dumps").mkdir(parents=True)
-    lanes = Lanes(tmp_path / "out")
-    w = Watcher(top, lanes, options=WatchOptions(quiet=0.1))
-    stop, th = run_watcher(w)
+    w = Running(top, tmp_path / "out")
     try:
         shutil.rmtree(top)
-        assert eventually(lambda: "gone" in w.note)
+        assert eventually(lambda: "gone" in w.watcher.note)
         d = top / "SLUS-00001" / "dumps"
         d.mkdir(parents=True)
-        assert eventually(lambda: not w.note)
+        assert eventually(lambda: not w.watcher.note)
         (d / NAME.format(2)).write_bytes(tex(2))
         out = tmp_path / "out" / "textures" / "SLUS-00001" / "replacements" / NAME.format(2)
         assert eventually(out.exists, 20)
     finally:
-        stop.set()
-        th.join(30)
-        lanes.close()
+        w.close()
 
 
 def test_state_folder_and_own_output_never_reach_the_settler(tmp_path):
     """The pack lies under the watched folder (DuckStation's textures/): its files and the
     .texpack state are filtered out by the event source."""
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         (w.dumps / NAME.format(9)).write_bytes(tex(9))
         assert w.wait_for([NAME.format(9)])
@@ -462,7 +437,7 @@ def test_opening_a_game_does_not_wait_for_pytorch():
 def test_a_profile_saved_while_watching_rebuilds_only_what_it_changes(tmp_path):
     """Tune while playing: a rule written into the pack's own profile (as texpack review does)
     is taken up by the running watch, which redoes the textures it changes and only those."""
-    w = Running(tmp_path, model=None)  # the profile chooses the model
+    w = psx_watch(tmp_path, model=None)  # the profile chooses the model
     try:
         names = [NAME.format(i) for i in (1, 2, 3)]
         for i, n in enumerate(names, 1):
@@ -494,7 +469,7 @@ def test_a_watch_into_a_folder_holding_another_packs_files_keeps_them(tmp_path):
     (dumps / NAME.format(1)).write_bytes(tex(1))
     theirs = encode_png(np.full((64, 64, 4), 200, np.uint8), owner="0123456789abcdef")
     (rep / NAME.format(1)).write_bytes(theirs)
-    w = Running(tmp_path)
+    w = psx_watch(tmp_path)
     try:
         assert w.wait_until(lambda: any(o.dump.endswith(NAME.format(1)) for o in w.outcomes), timeout=20)
         assert (rep / NAME.format(1)).read_bytes() == theirs

@@ -21,13 +21,9 @@ from pathlib import Path, PurePosixPath
 from texpack.atomic import remove_dead_temps, write_atomic
 from texpack.errors import PackError, UsageError
 from texpack.relpath import rel_problem
-from texpack.targets import TARGETS
+from texpack.targets import TARGETS, load_roots
 from texpack.targets.duckstation_config import update_config
 
-# The load folders packs go into, and each family's, from the target registry
-# (hires_texture/ for the N64 loaders, textures/ for DuckStation).
-ROOTS = tuple(dict.fromkeys(t.load_root for t in TARGETS.values()))
-FAMILY_ROOTS = {t.family: t.load_root for t in TARGETS.values()}
 # Device names Windows reserves in any folder, with any extension: COM/LPT take 0-9 and the
 # superscript digits too, and the console's CONIN$/CONOUT$ (Microsoft's "Naming Files,
 # Paths, and Namespaces").
@@ -75,20 +71,23 @@ class _Source:
 
     def files(self) -> list[tuple[str, zipfile.ZipInfo | Path]]:
         out: list[tuple[str, zipfile.ZipInfo | Path]] = []
+        roots = load_roots()
         if self.zip is not None:
             for info in self.zip.infolist():
                 if info.is_dir() or info.file_size > MAX_MEMBER_BYTES:
                     continue
                 name = info.filename
-                if name.split("/", 1)[0] in ROOTS:
+                if name.split("/", 1)[0] in roots:
                     out.append((name, info))
                     continue
-                # A zip from `build --zip` holds <IDENT>/… (for hires_texture/) or <SERIAL>/… (textures/).
-                ps1 = "/replacements/" in name or name.count("/") == 1 and name.endswith("/config.yaml")
-                out.append((f"{'textures' if ps1 else 'hires_texture'}/{name}", info))
+                # A zip from `build --zip` holds what goes into one load folder (<IDENT>/… for
+                # hires_texture/, <SERIAL>/… for textures/): its target's layout says which.
+                # A member no target claims stays as it is and fails as outside the load folders.
+                placed = next((rel for t in TARGETS.values() if (rel := t.archive_member(name)) is not None), None)
+                out.append((placed or name, info))
             return out
         base = self.pack
-        for root in ROOTS:
+        for root in roots:
             folder = base / root
             if not folder.is_dir():
                 continue
@@ -114,7 +113,7 @@ class _Source:
 
 
 def _safe_rel(rel: str) -> str | None:
-    if rel_problem(rel) is not None or rel.split("/")[0] not in ROOTS:
+    if rel_problem(rel) is not None or rel.split("/")[0] not in load_roots():
         return "would lie outside the load folder"
     return None
 
@@ -163,8 +162,13 @@ def pack_families(pack: Path) -> list[str]:
     finally:
         src.close()
     if not roots:
-        raise UsageError(f"{pack}: no hires_texture/ or textures/ files in it")
-    return [fam for fam, root in FAMILY_ROOTS.items() if root in roots]
+        raise UsageError(f"{pack}: no {' or '.join(r + '/' for r in load_roots())} files in it")
+    return list(dict.fromkeys(fam for root, fam in load_roots().items() if root in roots))
+
+
+def family_roots(family: str) -> tuple[str, ...]:
+    """The load folders of one family's targets."""
+    return tuple(root for root, fam in load_roots().items() if fam == family)
 
 
 def choose_into(pack: Path, family: str | None = None) -> tuple[Path, str]:
@@ -175,24 +179,27 @@ def choose_into(pack: Path, family: str | None = None) -> tuple[Path, str]:
     if family is None:
         families = pack_families(pack)
         if len(families) > 1:
-            raise UsageError(f"{pack}: holds N64 and PS1 packs; choose one folder per family (texpack install without --into does)")
+            raise UsageError(f"{pack}: holds packs for {' and '.join(f.upper() for f in families)} emulators; choose one folder per family (texpack install without --into does)")
         family = families[0]
     for fe in frontends():
         if fe.family == family and not fe.note:
             for d in fe.data:
                 if d.is_dir():
                     return d, f"found {fe.title}'s data folder"
-    default = next(fe for fe in frontends() if fe.family == family)
+    default = next((fe for fe in frontends() if fe.family == family), None)
+    if default is None:
+        raise UsageError(f"{pack}: no known front-end loads {family} packs; pass --into")
     return default.data[0], f"{default.title}'s default data folder (no front-end folder found; pass --into to choose)"
 
 
-def install(pack: Path, into: Path, overwrite: bool = False, roots: tuple[str, ...] = ROOTS) -> InstallReport:
+def install(pack: Path, into: Path, overwrite: bool = False, roots: tuple[str, ...] | None = None) -> InstallReport:
     """Merge ``pack`` into ``into`` (the folder that holds ``hires_texture/``/``textures/``);
     only the pack's files under ``roots`` (a mixed pack installs one family at a time)."""
     pack, into = Path(pack), Path(into)
     if not pack.exists():
         raise UsageError(f"{pack}: no such pack")
-    if into.name in ROOTS:
+    roots = tuple(load_roots()) if roots is None else roots
+    if into.name in load_roots():
         into = into.parent
     src = _Source(pack)
     rep = InstallReport(into)

@@ -23,7 +23,7 @@ from texpack.models.catalog import DEFAULT_MODEL
 from texpack.resources import data_dir
 from texpack.schema import Bool, Ctx, Enum, Float, Int, List, Map, OneOrMany, Range, Str
 
-EMULATOR_IDS = tuple(EMULATORS)
+EMULATOR_IDS = EMULATORS.ids()
 MAX_PROFILE_BYTES = 1 << 20
 N64_FORMATS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
 PS1_MODES = MODES + ("vram-write",)
@@ -224,10 +224,13 @@ def user_profile_path(out: Path, game: str) -> Path:
 
 
 def shipped_profile_for(emulator: str, game: str) -> Path:
-    """The shipped per-game profile when there is one, else the emulator's defaults."""
+    """The shipped per-game profile when there is one, else the emulator's defaults, else the
+    generic ones (an emulator registered without shipped profiles)."""
     root = data_dir("profiles")
-    game_file = root / emulator / f"{game}.yaml"
-    return game_file if game_file.is_file() else root / "defaults" / f"{emulator}.yaml"
+    for path in (root / emulator / f"{game}.yaml", root / "defaults" / f"{emulator}.yaml"):
+        if path.is_file():
+            return path
+    return root / "defaults" / "generic.yaml"
 
 
 def default_profile_for(emulator: str, game: str, out: Path | None = None) -> Path:

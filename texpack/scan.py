@@ -7,8 +7,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from texpack.emulators import DumpRoot, TextureName, duckstation, get_emulator
-from texpack.emulators.n64names import N64Name
+from texpack.emulators import DumpRoot, TextureName, get_emulator
 from texpack.errors import DumpNameError, rename_hint
 
 
@@ -70,12 +69,7 @@ def parse_file(root: DumpRoot, path: Path) -> DumpItem | Problem:
     try:
         key = get_emulator(root.emulator).parse(path.name, root.game)
     except DumpNameError as e:
-        suggestions = e.suggestions
-        if len(suggestions) > 1 and root.emulator == duckstation.ID:
-            # An old vram-write name can split several ways; the pixels can say which.
-            from texpack.emulators.vramhash import verified_candidates
-
-            suggestions = verified_candidates(path, suggestions)
+        suggestions = get_emulator(root.emulator).refine_suggestions(path, e.suggestions)
         return Problem(rel, e.reason, tuple(s + path.suffix for s in suggestions))
     return DumpItem(path, rel, key)
 
@@ -97,16 +91,13 @@ def _special(path: Path) -> str | None:
     return "not a regular file; skipped"
 
 
-def with_partners(paths: list[Path]) -> list[Path]:
-    """``paths`` plus the other half of each Rice ``_rgb``/``_a`` pair that exists beside it."""
+def with_partners(root: DumpRoot, paths: list[Path]) -> list[Path]:
+    """``paths`` plus the other half of each two-file texture (Rice's ``_rgb``/``_a``) that exists beside it."""
+    partner_name = get_emulator(root.emulator).partner_name
     out: list[Path] = []
     for p in paths:
-        name = p.name
-        partner = None
-        if name.endswith("_a.png"):
-            partner = p.with_name(name[: -len("_a.png")] + "_rgb.png")
-        elif name.endswith("_rgb.png"):
-            partner = p.with_name(name[: -len("_rgb.png")] + "_a.png")
+        other = partner_name(p.name)
+        partner = p.with_name(other) if other else None
         for q in (p, partner):
             if q is not None and q not in out and (q is p or q.exists()):
                 out.append(q)
@@ -114,14 +105,15 @@ def with_partners(paths: list[Path]) -> list[Path]:
 
 
 def scan(root: DumpRoot, paths: list[Path] | None = None) -> ScanResult:
-    """Parse every file of ``root`` (or just ``paths``); pair Rice ``_rgb``/``_a`` halves."""
+    """Parse every file of ``root`` (or just ``paths``); pair two-file textures (Rice ``_rgb``/``_a``)."""
     res = ScanResult()
     if paths is None:
         listing = get_emulator(root.emulator).list_files(root.path)
         paths = listing.files
         res.skipped += [Skipped(_rel(root, d), "folder nested too deep; not read") for d in listing.too_deep]
+    half_of = get_emulator(root.emulator).half_of
     alphas: dict[tuple[str, str], DumpItem] = {}
-    rgbs: list[DumpItem] = []
+    rgbs: list[tuple[DumpItem, str]] = []
     for path in paths:
         why = _special(path)
         if why:
@@ -130,14 +122,16 @@ def scan(root: DumpRoot, paths: list[Path] | None = None) -> ScanResult:
         got = parse_file(root, path)
         if isinstance(got, Problem):
             res.problems.append(got)
-        elif isinstance(got.key, N64Name) and got.key.suffix == "a":
-            alphas[(str(path.parent), got.key.stem)] = got
-        elif isinstance(got.key, N64Name) and got.key.suffix == "rgb":
-            rgbs.append(got)
-        else:
+            continue
+        half = half_of(got.key)
+        if half is None:
             res.items.append(got)
-    for it in rgbs:
-        a = alphas.pop((str(it.path.parent), it.key.stem), None) if isinstance(it.key, N64Name) else None
+        elif half[0] == "a":
+            alphas[(str(path.parent), half[1])] = got
+        else:
+            rgbs.append((got, half[1]))
+    for it, texture in rgbs:
+        a = alphas.pop((str(it.path.parent), texture), None)
         res.items.append(DumpItem(it.path, it.rel, it.key, a.path if a else None))
     for a in alphas.values():
         res.problems.append(Problem(a.rel, "alpha half (_a) without its _rgb texture"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +122,7 @@ class Bool(Type):
 
 @dataclass
 class Enum(Type):
-    values: tuple[str, ...] = ()
+    values: Sequence[str] = ()  # a registry's ids (texpack/registry.py) are read at each check
     description: str = ""
 
     def check(self, node: yaml.Node, path: str, ctx: Ctx) -> Any:

@@ -29,7 +29,7 @@ from texpack.progress import NO_PROGRESS, ProgressSink
 from texpack.report import Outcome, Status
 from texpack.scan import DumpItem
 from texpack.state import State
-from texpack.targets import Target, get_target
+from texpack.targets import Target, default_target, get_target
 from texpack.targets.base import PackContext
 
 
@@ -48,7 +48,7 @@ class GameOptions:
 
 
 def resolve_target(root: DumpRoot, target: str | None) -> Target:
-    t = get_target(target or root.emulator)
+    t = get_target(target) if target else default_target(root.emulator)
     if t.family != get_emulator(root.emulator).family:
         raise LayoutError(f"{root.emulator} dumps cannot become a {t.id} pack")
     return t

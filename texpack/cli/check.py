@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 
 from texpack.cli.exits import EXIT_FAILED, fail
+from texpack.cli.options import target_choice
 from texpack.errors import TexpackError
-from texpack.targets import TARGETS
 
 
 @click.command("check")
 @click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--target", type=click.Choice([t for t, v in TARGETS.items() if v.family == "n64"]), default="gliden64", show_default=True, help="N64 loader whose rules apply.")
+@click.option("--target", type=target_choice(), help="Loader whose rules apply to packs of its family (default: the family's first: GLideN64 for N64 packs, DuckStation for PS1).")
 @click.option("--dump", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The game's dump folder, to check each texture's scale (and, for GLideN64, its format digits).")
-def command(pack: Path, target: str, dump: Path | None) -> None:
+def command(pack: Path, target: str | None, dump: Path | None) -> None:
     """Check an existing pack (any tool's) against what the emulator's loader accepts.
 
     Exit code 1 when a texture the loader reads is wrong; files the loader never opens

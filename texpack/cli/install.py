@@ -21,15 +21,15 @@ def command(pack: Path, into: Path | None, overwrite: bool) -> None:
     Files already there are never replaced unless --overwrite; DuckStation's config.yaml
     gains the pack's aliases and keeps your settings and aliases.
     """
-    from texpack.install import FAMILY_ROOTS, ROOTS, choose_into, install, pack_families
+    from texpack.install import choose_into, family_roots, install, pack_families
 
     failed = False
     try:
         # Without --into, each family of a mixed N64 + PS1 pack goes to its own emulator's folder.
-        plan = [(into, None, ROOTS)] if into is not None else [(*choose_into(pack, fam), (FAMILY_ROOTS[fam],)) for fam in pack_families(pack)]
+        plan = [(into, None, None)] if into is not None else [(*choose_into(pack, fam), family_roots(fam)) for fam in pack_families(pack)]
         for dest, why, roots in plan:
-            if why:
-                click.echo(f"installing {roots[0]}/ into {dest} ({why})")
+            if why and roots:
+                click.echo(f"installing {', '.join(r + '/' for r in roots)} into {dest} ({why})")
             rep = install(pack, dest, overwrite, roots)
             for rel, reason in rep.kept:
                 click.echo(f"kept: {rel}: {reason}")

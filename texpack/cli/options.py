@@ -2,22 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from texpack.emulators import EMULATORS
 from texpack.engine.options import CPU_ENGINES, DEVICES, PRECISIONS, QUALITIES, EngineOptions
-from texpack.targets import TARGET_IDS
+from texpack.targets import TARGETS
 
 if TYPE_CHECKING:
     from texpack.session import GameOptions
 
 
+class RegistryChoice(click.Choice[str]):
+    """A choice among a registry's ids as they are when the option is read, so an emulator or
+    target registered after the CLI was built (a plug-in, a test's fake) is a valid choice."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        super().__init__(())
+        self._ids = ids
+
+    @property  # type: ignore[override]  # click.Choice keeps a tuple; this one reads the registry each time
+    def choices(self) -> Sequence[str]:
+        return tuple(self._ids)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        del value  # click.Choice.__init__ assigns the empty tuple given above
+
+
+def emulator_choice() -> RegistryChoice:
+    return RegistryChoice(EMULATORS.ids())
+
+
+def target_choice() -> RegistryChoice:
+    return RegistryChoice(TARGETS.ids())
+
+
 def dump_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--game", help="Game IDENT or serial, when the folder name is not it.")(f)
-    f = click.option("--emulator", type=click.Choice(tuple(EMULATORS)), help="Dump format, when the folder layout does not tell.")(f)
+    f = click.option("--emulator", type=emulator_choice(), help="Dump format, when the folder layout does not tell.")(f)
     return f
 
 
@@ -39,7 +64,7 @@ def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--detail", type=click.FloatRange(0.0, 1.0), help="0 faithful .. 1 sharp, for texture models with a sharp partner (default: the profile's).")(f)
     f = click.option("--model", "-m", help="Model name, .pth/.safetensors path, or nearest/bilinear/bicubic.")(f)
     f = click.option("--scale", type=click.IntRange(1, 16), help="Upscale factor for every texture (default: the profile's, 4).")(f)
-    f = click.option("--target", type=click.Choice(TARGET_IDS), help="Pack layout (default: the dump's emulator).")(f)
+    f = click.option("--target", type=target_choice(), help="Pack layout (default: the dump's emulator).")(f)
     f = click.option("--profile", "-p", help="Profile file or shipped name (default: the game's shipped profile, else the emulator's defaults).")(f)
     return f
 

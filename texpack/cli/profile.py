@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from texpack.cli.exits import fail
+from texpack.cli.options import target_choice
 from texpack.errors import ProfileError
 from texpack.profile import json_schema, load_profile
-from texpack.targets import TARGET_IDS, get_target
+from texpack.targets import default_target, get_target
 
 
 @click.group("profile")
@@ -20,13 +21,13 @@ def command() -> None:
 
 @command.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--target", type=click.Choice(TARGET_IDS), help="Also check the rules a pack target adds.")
+@click.option("--target", type=target_choice(), help="Also check the rules a pack target adds.")
 def check(file: Path, target: str | None) -> None:
     """Validate FILE and every profile it extends; list every problem with its line."""
     try:
         p = load_profile(file)
-        t = target or p.emulator
-        problems = get_target(t).profile_problems(p) if t else []
+        t = get_target(target) if target else default_target(p.emulator) if p.emulator else None
+        problems = t.profile_problems(p) if t else []
         if problems:
             raise ProfileError(str(file), problems)
     except ProfileError as e:

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from texpack.cli.exits import fail
-from texpack.cli.options import dump_options, engine_options, game_options
+from texpack.cli.options import dump_options, engine_options, game_options, target_choice
 from texpack.errors import TexpackError, UsageError
-from texpack.targets import TARGET_IDS
 
 if TYPE_CHECKING:
     from texpack.emulators import DumpRoot
@@ -34,7 +33,7 @@ def _root_and_out(path: Path, out: Path | None, emulator: str | None, game: str 
 @click.argument("dump_or_pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Pack folder, when DUMP_OR_PACK is a dump folder (default: pack).")
 @click.option("--profile", "-p", type=click.Path(dir_okay=False, path_type=Path), help="Profile file to tune (default: <pack>/profiles/<game>.yaml, made on the first change).")
-@click.option("--target", type=click.Choice(TARGET_IDS), help="Pack layout (default: the dump's emulator).")
+@click.option("--target", type=target_choice(), help="Pack layout (default: the dump's emulator).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a self-contained before/after page to this file and stop.")
 @click.option("--pick", multiple=True, help="With --html: name globs of the textures to show in full (default: 12 spread over the pack).")
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening the default browser.")

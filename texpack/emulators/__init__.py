@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from texpack.alpha_modes import AlphaMode
 from texpack.emulators import duckstation, gliden64, rice
-from texpack.emulators.facts import NameFacts
+from texpack.emulators.base import DumpRoot, Emulator, TextureName
 from texpack.errors import LayoutError
-from texpack.fswalk import Listing
+from texpack.registry import Registry
 
-
-class TextureName(Protocol):
-    """A parsed dump name, as generic code sees it (N64Name, PsxTextureName, VramWriteName
-    and any name type an emulator module adds): its facts, alpha rule and file name."""
-
-    def facts(self) -> NameFacts: ...
-
-    def alpha_mode(self) -> AlphaMode: ...
-
-    def format(self) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class DumpRoot:
-    """One game's dump folder for one emulator."""
-
-    emulator: str
-    game: str
-    path: Path
-
-
-@dataclass(frozen=True, slots=True)
-class Emulator:
-    """A registry record: how to find, list and parse one emulator's dumps."""
-
-    id: str
-    family: str  # "n64" or "ps1"
-    root_at: Callable[[Path], list[tuple[str, Path]]]  # (game, dump path) roots at this folder
-    list_files: Callable[[Path], Listing]
-    parse: Callable[[str, str], TextureName]  # (file name, game) -> name, or DumpNameError
-
-
-EMULATORS: dict[str, Emulator] = {}
-
-
-def _register(emu: Emulator) -> None:
-    if emu.id in EMULATORS:
-        raise ValueError(f"emulator {emu.id!r} registered twice")
-    EMULATORS[emu.id] = emu
-
-
+EMULATORS: Registry[Emulator] = Registry("emulator")
 for _mod in (gliden64, rice, duckstation):
-    _register(Emulator(_mod.ID, _mod.FAMILY, _mod.root_at, _mod.list_files, _mod.parse))
+    EMULATORS.add(_mod.EMULATOR)
 
 
 def get_emulator(emu_id: str) -> Emulator:
@@ -94,9 +50,9 @@ def find_dump_roots(path: Path, emulator: str | None = None, game: str | None = 
     if not roots and emulator:
         roots.append(DumpRoot(emulator, game or path.name, path))
     if not roots:
-        raise LayoutError(
-            f"{str(path)!r}: no GLideN64 (GLideNHQ/), Rice (png_all/, ci_by_png/, …) or DuckStation "
-            "(dumps/) folder found; point at a game's dump folder or pass --emulator"
-        )
+        raise LayoutError(f"{str(path)!r}: no {', '.join(e.layout for e in emus)} folder found; point at a game's dump folder or pass --emulator")
     # One folder can match two layouts (a Rice game folder that also holds GLideNHQ/): keep both.
     return sorted(set(roots), key=lambda r: (r.emulator, r.game, str(r.path)))
+
+
+__all__ = ["EMULATORS", "DumpRoot", "Emulator", "TextureName", "find_dump_roots", "get_emulator"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from texpack import fswalk
+from texpack.emulators.base import Emulator
 from texpack.emulators.psxnames import PsxName, parse_psx_name
 from texpack.fswalk import Listing
 
@@ -27,3 +28,15 @@ def list_files(root: Path) -> Listing:
 def parse(name: str, game: str) -> PsxName:
     del game  # the serial is the folder name; names do not carry it
     return parse_psx_name(name)
+
+
+def refine_suggestions(path: Path, suggestions: tuple[str, ...]) -> tuple[str, ...]:
+    """An old vram-write name can split several ways; the pixels say which."""
+    if len(suggestions) < 2:
+        return suggestions
+    from texpack.emulators.vramhash import verified_candidates  # reads pixels: only when needed
+
+    return verified_candidates(path, suggestions)
+
+
+EMULATOR = Emulator(ID, FAMILY, "DuckStation (dumps/)", root_at, list_files, parse, refine_suggestions=refine_suggestions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from texpack import fswalk
+from texpack.emulators.base import Emulator
 from texpack.emulators.n64names import N64Name, parse_n64_name
 from texpack.fswalk import Listing
 
@@ -27,3 +28,6 @@ def list_files(root: Path) -> Listing:
 
 def parse(name: str, game: str) -> N64Name:
     return parse_n64_name(name, game, suffixes=DUMP_SUFFIXES)
+
+
+EMULATOR = Emulator(ID, FAMILY, "GLideN64 (GLideNHQ/)", root_at, list_files, parse)

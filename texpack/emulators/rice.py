@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from texpack import fswalk
+from texpack.emulators.base import Emulator, TextureName
 from texpack.emulators.n64names import N64Name, parse_n64_name
 from texpack.fswalk import Listing
 
@@ -36,3 +37,20 @@ def list_files(root: Path) -> Listing:
 
 def parse(name: str, game: str) -> N64Name:
     return parse_n64_name(name, game, suffixes=DUMP_SUFFIXES)
+
+
+def half_of(key: TextureName) -> tuple[str, str] | None:
+    """Rice's ``_rgb`` and ``_a`` files are the two halves of one texture (docs/formats/n64.md)."""
+    if isinstance(key, N64Name) and key.suffix in ("rgb", "a"):
+        return key.suffix, key.stem
+    return None
+
+
+def partner_name(file_name: str) -> str | None:
+    for mine, other in (("_a.png", "_rgb.png"), ("_rgb.png", "_a.png")):
+        if file_name.endswith(mine):
+            return file_name[: -len(mine)] + other
+    return None
+
+
+EMULATOR = Emulator(ID, FAMILY, "Rice (png_all/, ci_by_png/, …)", root_at, list_files, parse, half_of=half_of, partner_name=partner_name)

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from texpack.emulators.n64names import N64Name
 from texpack.engine.pool import EngineKey
 from texpack.errors import TexpackError, UsageError
 from texpack.imagesteps import PIPELINE_VERSION
@@ -27,7 +26,6 @@ from texpack.progress import ProgressSink
 from texpack.report import Outcome, Status
 from texpack.scan import DumpItem
 from texpack.targets import Target
-from texpack.targets.base import PaletteDumps
 
 # Decoded pixels kept from planning for the upscale, so those textures are not decoded
 # twice: 16M texels (64 MB of RGBA8) covers most games' whole dump.
@@ -68,17 +66,12 @@ def job_key(content: str, engine: EngineKey, s: Settings, item: DumpItem, target
     return xxhash.xxh3_128("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def _palette_dumps(items: list[DumpItem]) -> PaletteDumps:
-    """(CRC, fmt, siz) of N64 textures dumped per palette (``#PAL_ciByRGBA``)."""
-    return {(i.key.crc.upper(), i.key.fmt, i.key.siz) for i in items if isinstance(i.key, N64Name) and i.key.suffix == "ciByRGBA" and i.key.pal is not None}
-
-
 def _pack_names(items: list[DumpItem], target: Target, game_rel: str, progress: ProgressSink, outcomes: list[Outcome]) -> list[tuple[DumpItem, str]]:
     """(dump, pack file) of every dump that gets a pack file of its own; an outcome for each
     that does not (skipped by the loader's rules, a bad name, a file another dump has)."""
     claimed: dict[str, str] = {}
     loaded: dict[tuple[Any, ...], tuple[str, str]] = {}  # the loader's own key -> (dump, pack file) holding it
-    context = _palette_dumps(items)
+    context = target.plan_context([i.key for i in items])
     # When two dumps map to one pack file (Rice writes a texture both as #PAL_ci.bmp and
     # as #PAL_ciByRGBA.png), the PNG wins: it carries alpha, the BMP does not.
     todo: list[tuple[DumpItem, str]] = []

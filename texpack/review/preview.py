@@ -19,7 +19,7 @@ from texpack.targets import Target
 def preview_png(root: DumpRoot, target: Target, pool: EnginePool, profile: Profile, dump: str) -> bytes:
     """The pack file ``profile`` would give the dump ``dump`` (relative to the dump folder),
     as PNG bytes, made through the same steps as a build; nothing is written."""
-    found = scan(root, with_partners([Path(root.path) / dump]))
+    found = scan(root, with_partners(root, [Path(root.path) / dump]))
     item = next((i for i in found.items if i.rel == dump), None)
     if item is None:
         raise PathRefused(f"{dump!r} is not a texture of this dump any more")

@@ -6,23 +6,16 @@ profile checks, builds, archives, ``check`` and live output all go through it.
 
 from __future__ import annotations
 
+from texpack.emulators import get_emulator
 from texpack.errors import UsageError
+from texpack.registry import Registry
 from texpack.targets import duckstation, gliden64, rice
 from texpack.targets.base import CheckResult, Finding, SizeDecision, Target
 
-TARGETS: dict[str, Target] = {}
-
-
-def _register(t: Target) -> None:
-    if t.id in TARGETS:
-        raise ValueError(f"target {t.id!r} registered twice")
-    TARGETS[t.id] = t
-
-
+TARGETS: Registry[Target] = Registry("target")
+# GLideN64 before Rice: the first target of a family is the one its packs default to.
 for _mod in (gliden64, rice, duckstation):
-    _register(_mod.TARGET)
-
-TARGET_IDS = tuple(TARGETS)
+    TARGETS.add(_mod.TARGET)
 
 
 def get_target(target_id: str) -> Target:
@@ -32,4 +25,29 @@ def get_target(target_id: str) -> Target:
         raise UsageError(f"unknown target {target_id!r} (known: {', '.join(TARGETS)})") from None
 
 
-__all__ = ["TARGETS", "TARGET_IDS", "CheckResult", "Finding", "SizeDecision", "Target", "get_target"]
+def family_defaults() -> list[Target]:
+    """The first target registered for each family, in registration order."""
+    first: dict[str, Target] = {}
+    for t in TARGETS.values():
+        first.setdefault(t.family, t)
+    return list(first.values())
+
+
+def default_target(emulator_id: str) -> Target:
+    """The target an emulator's dumps become unless one is asked for: the target of the same
+    id (GLideN64, Rice, DuckStation), else the first of the emulator's family."""
+    if emulator_id in TARGETS:
+        return TARGETS[emulator_id]
+    family = get_emulator(emulator_id).family
+    for t in family_defaults():
+        if t.family == family:
+            return t
+    raise UsageError(f"no pack target takes {emulator_id} dumps (family {family!r})")
+
+
+def load_roots() -> dict[str, str]:
+    """Each load folder packs go into, and its family (hires_texture/: N64, textures/: PS1)."""
+    return {t.load_root: t.family for t in TARGETS.values()}
+
+
+__all__ = ["TARGETS", "default_target", "family_defaults", "load_roots", "CheckResult", "Finding", "SizeDecision", "Target", "get_target"]

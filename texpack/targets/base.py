@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from texpack.profile import Profile
 
 
-# What the planner tells skip_reason of the other dumps of the game: (CRC, fmt, siz) of the
-# N64 textures dumped per palette (texpack/pipeline/plan.py _palette_dumps).
-PaletteDumps = set[tuple[str, int, int]]
+# What a target's skip rule knows of the other dumps of the game, made by its own
+# plan_context (N64: the (CRC, fmt, siz) of textures dumped per palette).
+PlanContext = frozenset[tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +71,10 @@ class Target:
 
     id: str = ""
     title: str = ""
-    family: str = ""  # "n64" or "ps1": which dumps it takes
+    family: str = ""  # which emulators' dumps it takes ("n64", "ps1", ...); the first target registered for a family is its default
     aliases: bool = False  # identical textures may share one file through an alias list
     load_root: str = ""  # the folder in the emulator's data folder that packs go into
+    pack_hint: str = ""  # its pack layout, for errors: "hires_texture/<IDENT>/"
     reload_help: str = ""
 
     # -- layout ---------------------------------------------------------------------
@@ -84,6 +85,16 @@ class Target:
     def archive_base(self, game: str) -> str:
         """The folder (relative to the output folder) whose contents a distributable zip holds."""
         return self.load_root
+
+    def archive_member(self, name: str) -> str | None:
+        """Where a member of a zip this target's ``build --zip`` made goes, relative to the
+        emulator's data folder (``<load_root>/<name>``), or None when the member is not in
+        its layout. The default claims ``<game>/<file>`` members whose game folder's pack
+        folder is ``<load_root>/<game>``."""
+        parts = name.split("/")
+        if len(parts) >= 2 and parts[0] and self.game_rel(parts[0]) == f"{self.load_root}/{parts[0]}":
+            return f"{self.load_root}/{name}"
+        return None
 
     def game_dir(self, out: Path, game: str) -> Path:
         if name_problem(game) is not None:
@@ -99,11 +110,14 @@ class Target:
         """Why the loader cannot take ``scale`` at all, or None."""
         return "scale must be at least 1" if scale < 1 else None
 
-    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
+    def plan_context(self, keys: list[TextureName]) -> PlanContext:
+        """What :meth:`skip_reason` needs to know of all the game's dumps (``keys``)."""
+        return frozenset()
+
+    def skip_reason(self, key: TextureName, context: PlanContext = frozenset()) -> str | None:
         """Why the loader would never use this dump's replacement, or None.
 
-        ``context``: what the planner knows of the other dumps of the game (for N64, the
-        textures dumped per palette).
+        ``context``: :meth:`plan_context` of the game's dumps.
         """
         return None
 
@@ -152,6 +166,18 @@ class Target:
     def default_load_dir(self, root: DumpRoot) -> tuple[Path, str]:
         """The folder holding ``load_root`` for live output, and why it was chosen."""
         raise NotImplementedError
+
+    def find_packs(self, path: Path) -> list[tuple[str, Path]]:
+        """(game, pack folder) of every pack in this target's layout at or under ``path``:
+        ``path`` is the load folder, holds it, or is one game's pack folder."""
+        path = Path(path)
+        if path.name == self.load_root and path.is_dir():
+            return [(d.name, d) for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        if (path / self.load_root).is_dir():
+            return self.find_packs(path / self.load_root)
+        if path.parent.name == self.load_root and path.is_dir():
+            return [(path.name, path)]
+        return []
 
     def check(self, game: str, folder: Path, dump: Path | None = None) -> CheckResult:
         """Check a game's pack folder against this loader's rules."""

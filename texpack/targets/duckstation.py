@@ -67,6 +67,7 @@ class DuckStation(Target):
     family = "ps1"
     aliases = True
     load_root = "textures"
+    pack_hint = "textures/<SERIAL>/replacements/"
     reload_help = (
         "DuckStation: press the 'Reload Texture Replacements' hotkey (texture cache, "
         "texture replacement and a hardware renderer must be on)."
@@ -74,6 +75,27 @@ class DuckStation(Target):
 
     def game_rel(self, game: str) -> str:
         return f"textures/{game}/replacements"
+
+    def archive_member(self, name: str) -> str | None:
+        """``<SERIAL>/replacements/…`` and ``<SERIAL>/config.yaml``."""
+        parts = name.split("/")
+        if len(parts) >= 3 and parts[0] and parts[1] == "replacements" or len(parts) == 2 and parts[1] == "config.yaml":
+            return f"{self.load_root}/{name}"
+        return None
+
+    def find_packs(self, path: Path) -> list[tuple[str, Path]]:
+        """A game's pack is ``textures/<SERIAL>/replacements/``; its serial folder or the
+        ``replacements`` folder itself name it too."""
+        path = Path(path)
+        if path.name == "replacements" and path.is_dir():
+            return [(path.parent.name, path)]
+        if (path / "replacements").is_dir():
+            return [(path.name, path / "replacements")]
+        if path.name == self.load_root and path.is_dir():
+            return [(d.name, d / "replacements") for d in sorted(path.iterdir()) if (d / "replacements").is_dir()]
+        if (path / self.load_root).is_dir():
+            return self.find_packs(path / self.load_root)
+        return []
 
     def output_name(self, key: TextureName, file_name: str) -> str:
         if not isinstance(key, (PsxTextureName, VramWriteName)):

@@ -26,7 +26,7 @@ from texpack.targets.n64 import N64Target
 
 if TYPE_CHECKING:
     from texpack.emulators import TextureName
-    from texpack.targets.base import PaletteDumps
+    from texpack.targets.base import PlanContext
 
 MAX_SIDE = 4096
 MIN_TEXELS = 4
@@ -61,7 +61,7 @@ class GLideN64(N64Target):
         notes += [f"GLideN64 settings for these caches: {line}" for line in s.instructions()]
         return files, notes
 
-    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
+    def skip_reason(self, key: TextureName, context: PlanContext = frozenset()) -> str | None:
         if isinstance(key, N64Name) and key.crc_value == 0:
             return "texture CRC 00000000: GLideN64 never loads such a name (the texture could not be checksummed when dumped)"
         return super().skip_reason(key, context)

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from texpack import fswalk
 from texpack.emulators.n64names import SUFFIXES, N64Name, parse_n64_name
 from texpack.errors import DumpNameError, PackError
 from texpack.targets.base import CheckResult, Target
@@ -16,7 +17,7 @@ from texpack.targets.checkutil import image_size, scale_of
 
 if TYPE_CHECKING:
     from texpack.emulators import DumpRoot, TextureName
-    from texpack.targets.base import PaletteDumps
+    from texpack.targets.base import PlanContext
 
 
 def mupen64plus_data_dir() -> Path:
@@ -36,6 +37,7 @@ def _skipped_by_loader(rel: Path) -> bool:
 class N64Target(Target):
     family = "n64"
     load_root = "hires_texture"
+    pack_hint = "hires_texture/<IDENT>/"
     image_exts = (".png", ".bmp")  # what the loader opens; other files are never read
 
     def game_rel(self, game: str) -> str:
@@ -60,12 +62,32 @@ class N64Target(Target):
             raise DumpNameError(file_name, "_a files are merged into their _rgb texture, not packed alone")
         return self.output_key(key).upper_hex().format()
 
-    def skip_reason(self, key: TextureName, context: PaletteDumps | None = None) -> str | None:
+    def plan_context(self, keys: list[TextureName]) -> PlanContext:
+        """(CRC, fmt, siz) of the textures dumped per palette (``#PAL_ciByRGBA``)."""
+        return frozenset((k.crc.upper(), k.fmt, k.siz) for k in keys if isinstance(k, N64Name) and k.suffix == "ciByRGBA" and k.pal is not None)
+
+    def archive_member(self, name: str) -> str | None:
+        """``<IDENT>/…/<IDENT>#….png``: every N64 pack file is named for its game."""
+        parts = name.split("/")
+        if len(parts) >= 2 and parts[0] and parts[-1].startswith(parts[0] + "#"):
+            return f"{self.load_root}/{name}"
+        return None
+
+    def find_packs(self, path: Path) -> list[tuple[str, Path]]:
+        """Also a game folder of a pack as distributed: IDENT-prefixed names in any sub-folders."""
+        found = super().find_packs(path)
+        if not found and path.is_dir() and path.name != self.load_root and not (path / self.load_root).is_dir():
+            prefix = path.name + "#"
+            if any(p.name.startswith(prefix) and p.suffix.lower() in self.image_exts for p in fswalk.list_files(path).files):
+                found = [(path.name, path)]
+        return found
+
+    def skip_reason(self, key: TextureName, context: PlanContext = frozenset()) -> str | None:
         """A Rice ``_ci.bmp`` dump has no palette CRC; made into an any-palette file it would
         paint this texture in its first palette's colours under every other palette. When
         per-palette ``#PAL_ciByRGBA`` dumps of the texture exist (``context``), those are
         the right files."""
-        if isinstance(key, N64Name) and key.suffix == "ci" and key.pal is None and (key.crc.upper(), key.fmt, key.siz) in (context or ()):
+        if isinstance(key, N64Name) and key.suffix == "ci" and key.pal is None and (key.crc.upper(), key.fmt, key.siz) in context:
             return "per-palette _ciByRGBA dumps of this texture exist; an any-palette file made from the first palette would show wrong colours"
         return None
 

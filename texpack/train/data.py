@@ -1,6 +1,6 @@
 """Training images: find them in folders and game archives, hold them small, cut training pairs.
 
-Sources are folders or zip-format game archives (``.pk3``, ``.zip``), read in place.
+Sources are folders or zip-format game archives (``.pk3``, ``.zip``, ``.wz``), read in place.
 Material maps that are not pictures of the surface (normal, gloss, glow, bump, specular,
 team-colour masks) are left out by name.
 
@@ -29,7 +29,8 @@ from texpack.errors import TexpackError
 from texpack.train.degrade import TRAIN_DOWNSCALES, Recipe, degrade, pick_recipe
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tga", ".bmp", ".webp")
-ARCHIVE_EXTS = (".pk3", ".zip")
+# Warzone 2100 packs its data as zip files named .wz.
+ARCHIVE_EXTS = (".pk3", ".zip", ".wz")
 # Suffixes of material maps that are not the surface's colour.
 NOT_COLOUR = re.compile(r"_(norm|normal|nm|n|bump|gloss|spec|specular|sm|s|glow|gm|g|luma|height|hm|pants|shirt|mask|mq|ao|rough)$", re.I)
 BANK_SIDE = 320

@@ -58,34 +58,62 @@ class WatchResult:
     aborted: str  # the pack could not be written any more (disk full, read-only); "" otherwise
 
 
-def watch(req: WatchRequest, stop: threading.Event, on_event: Callable[[WatchEvent], None] = lambda e: None,
-          started: threading.Event | None = None, pool: EnginePool | None = None) -> WatchResult:
-    """Watch ``req.dump`` until ``stop`` is set; ``started`` is set once the catch-up is queued."""
-    pool = pool or EnginePool(req.options.engine)
-    pool.warm_up()  # PyTorch imports while the dump folder is read and watched
-    top = Path(req.dump).resolve()
+class WatchRun:
+    """One watch, in steps a caller can hold: :meth:`open` opens the lanes of the games already
+    dumped, :meth:`run` watches until ``stop`` is set, :meth:`close` (or leaving the ``with``
+    block) closes every game's session with its state. :func:`watch` is the three in a row;
+    tests run :meth:`run` in a thread and look at :attr:`watcher`."""
 
-    def open_lane(root: DumpRoot) -> GameSession:
-        target = resolve_target(root, req.options.target)
-        out, why = output_root(root, target, req.into)
-        session = open_game(root, out, req.options, pool)
-        on_event(LaneOpened(root, session.game_dir, why, target.reload_help))
+    def __init__(self, req: WatchRequest, on_event: Callable[[WatchEvent], None] = lambda e: None, pool: EnginePool | None = None) -> None:
+        self.req, self.on_event = req, on_event
+        self.pool = pool or EnginePool(req.options.engine)
+        self.pool.warm_up()  # PyTorch imports while the dump folder is read and watched
+        self.top = Path(req.dump).resolve()
+        self.watcher = Watcher(self.top, self._open_lane, emulator=req.emulator, game=req.game, options=req.watch,
+                               on_outcome=on_event, on_status=on_event)
+
+    def _open_lane(self, root: DumpRoot) -> GameSession:
+        target = resolve_target(root, self.req.options.target)
+        out, why = output_root(root, target, self.req.into)
+        session = open_game(root, out, self.req.options, self.pool)
+        self.on_event(LaneOpened(root, session.game_dir, why, target.reload_help))
         return session
 
-    watcher = Watcher(top, open_lane, emulator=req.emulator, game=req.game, options=req.watch, on_outcome=on_event, on_status=on_event)
-    try:
+    def open(self, stop: threading.Event) -> None:
+        """Open a lane for each game already under the dump folder (none once ``stop`` is set)."""
         try:
-            roots = find_dump_roots(top, req.emulator, req.game)
+            roots = find_dump_roots(self.top, self.req.emulator, self.req.game)
         except LayoutError:
             roots = []
         for root in roots:
             if stop.is_set():
                 break
-            watcher.add(root)
+            self.watcher.add(root)
         if not roots:
-            on_event(Waiting(top))
-        watcher.run(stop, started=started)
-    finally:
-        for s in watcher.sessions():
+            self.on_event(Waiting(self.top))
+
+    def run(self, stop: threading.Event, started: threading.Event | None = None) -> None:
+        """Watch until ``stop`` is set; ``started`` is set once the catch-up is queued."""
+        self.watcher.run(stop, started=started)
+
+    def result(self) -> WatchResult:
+        return WatchResult(self.watcher.status(), self.watcher.aborted)
+
+    def close(self) -> None:
+        for s in self.watcher.sessions():
             s.close()
-    return WatchResult(watcher.status(), watcher.aborted)
+
+    def __enter__(self) -> WatchRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def watch(req: WatchRequest, stop: threading.Event, on_event: Callable[[WatchEvent], None] = lambda e: None,
+          started: threading.Event | None = None, pool: EnginePool | None = None) -> WatchResult:
+    """Watch ``req.dump`` until ``stop`` is set; ``started`` is set once the catch-up is queued."""
+    with WatchRun(req, on_event, pool) as w:
+        w.open(stop)
+        w.run(stop, started)
+    return w.result()

@@ -140,7 +140,7 @@ class Watcher:
         for s in batch:
             if s.rgba is not None and s.sig is not None:
                 lane.session.sources.hand_over(s.path, s.sig, s.rgba)
-        found = scan(lane.root, with_partners([s.path for s in batch]))
+        found = scan(lane.root, with_partners(lane.root, [s.path for s in batch]))
         for p in found.problems:
             self._record(Outcome(p.rel, Status.FAILED, reason=p.message()))
         for sk in found.skipped:
