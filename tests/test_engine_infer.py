@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from texpack.alpha_modes import AlphaMode, SeamMode
-from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, resolve_precision
+from texpack.engine.torch_engine import EngineOptions, TorchUpscaler, auto_tile, resolve_precision
 from texpack.errors import EngineError, UsageError
 from texpack.imagesteps import prepare, upscale_group
 from texpack.models import find_model
@@ -164,13 +164,11 @@ def test_pixel_unshuffle_models_take_odd_sizes(tmp_path):
 
 
 def test_cuda_tile_follows_free_memory(monkeypatch, compact):
-    e = TorchUpscaler.__new__(TorchUpscaler)
-    e.device = torch.device("cuda")
-    e._bytes_per_px = 2 * (64 * 8 + 16 * 64)  # compact net, fp16
+    per_px = 2 * (64 * 8 + 16 * 64)  # compact net, fp16
     tiles = []
     for free_gib in (0.05, 1, 8):
         monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None, f=free_gib: (int(f * 2**30), 80 * 2**30))
-        tiles.append(e._auto_tile())
+        tiles.append(auto_tile(torch.device("cuda"), per_px))
     assert tiles[0] < tiles[1] <= tiles[2] <= 1024 and tiles[0] >= 32
 
 

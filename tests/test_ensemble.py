@@ -17,7 +17,10 @@ class Lopsided:
 
     name, scale = "lopsided", 2
 
-    def run(self, batch, as_uint8=False):
+    def seam_padding(self, h, w):
+        return False
+
+    def run(self, batch, as_uint8=False, seam=None):
         y = batch.repeat(2, 1).repeat(2, 2)
         return y + np.linspace(0, 0.1, y.shape[2], dtype=np.float32)[None, None, :, None]
 

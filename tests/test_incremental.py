@@ -35,9 +35,9 @@ def counted(monkeypatch):
     for cls in (TorchUpscaler, NcnnUpscaler, ResampleUpscaler):
         orig = cls.run
 
-        def run(self, batch, as_uint8=False, _orig=orig):
+        def run(self, batch, as_uint8=False, seam=None, _orig=orig):
             n["images"] += len(batch)
-            return _orig(self, batch, as_uint8)
+            return _orig(self, batch, as_uint8, seam)
 
         monkeypatch.setattr(cls, "run", run)
     return n

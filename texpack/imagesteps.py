@@ -3,6 +3,10 @@
 The order matters and lives here only: resolve what alpha means → bleed colour under
 hidden texels → pad the way the texture repeats → network → crop → exact target size →
 snap alpha to the levels the loader reads.
+
+Seam context comes one of two ways: texels of the repeat around the texture (texpack/seams.py
+pad), or, where the engine can (texpack/engine/netpad.py), the network's own convolutions
+padding that way, so the network sees exactly the texture's texels.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from texpack.engine.base import Upscaler
 
 PAD = 8  # LR texels of seam context on each side of textures 32 px and larger
 SMALL_PAD = 4  # smaller textures: 8 px would more than double the network's work
-PIPELINE_VERSION = "4"  # bump when the output of the same input and settings changes
+PIPELINE_VERSION = "5"  # bump when the output of the same input and settings changes
 LARGE_OUTPUT_PX = 8 << 20  # outputs above this go band by band (upscale_large)
 BAND_OUTPUT_PX = 4 << 20  # output pixels of one band, at the model's scale (a float band: ~50 MB)
 BAND_MARGIN = 24  # LR rows of context above and below a band: more than the compact net sees
@@ -34,10 +38,17 @@ class Prepared:
     pad: int  # texels of context left and right (and above and below, unless ``top`` says)
     color_fix: bool = False
     top: int = -1  # texels of context above, when it differs from ``pad`` (a band of a texture)
+    seam: str | None = None  # the network pads the seams itself, in this mode (``pad`` is then 0)
+    alpha_pad: int = -1  # texels of context around ``alpha`` when it differs from ``pad``
 
     @property
     def y0(self) -> int:
         return self.pad if self.top < 0 else self.top
+
+    @property
+    def alpha_origin(self) -> tuple[int, int]:
+        """(top, left) of the texture inside ``alpha``."""
+        return (self.y0, self.pad) if self.alpha_pad < 0 else (self.alpha_pad, self.alpha_pad)
 
     @property
     def net_alpha(self) -> bool:
@@ -49,23 +60,38 @@ class Prepared:
         return self.rgb.shape[0], self.rgb.shape[1]
 
 
-def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: SeamMode, color_fix: bool = False) -> Prepared:
+def seams_in_net(engine: Upscaler, h: int, w: int, scale: int) -> bool:
+    """Whether the network can pad an ``h`` x ``w`` texture's seams itself: it runs whole
+    (not band by band, not in tiles) on an engine whose network allows it."""
+    return h * w * scale * scale <= LARGE_OUTPUT_PX and engine.seam_padding(h, w)
+
+
+def prepare(rgba: np.ndarray, alpha_mode: AlphaMode, key_mode: AlphaMode, seam: SeamMode, color_fix: bool = False,
+            in_net: bool = False) -> Prepared:
+    """``in_net``: the engine may pad the seams inside the network (:func:`seams_in_net`)."""
     mode = alpha_ops.resolve(alpha_mode, key_mode, rgba[..., 3])
     rgb = rgba[..., :3].astype(np.float32) / 255.0
     hidden = alpha_ops.transparent_mask(rgba, mode)
     rgb = alpha_ops.bleed(rgb, hidden)
     modes = seams.resolve(seam, rgb)
-    pad = pad_for(rgba.shape[0], rgba.shape[1])
+    net = seams.net_mode(modes) if in_net else None
+    texels = pad_for(rgba.shape[0], rgba.shape[1])
+    pad = 0 if net else texels
     a = None
     levels = None
+    alpha_pad = -1
     if mode not in (AlphaMode.OPAQUE, AlphaMode.INTENSITY):
-        a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, pad)[..., 0]
+        # Alpha that goes through the network shares its input's shape; alpha that is only
+        # resized keeps its seam context as texels, which cost no network time.
+        if net and mode is not AlphaMode.GRADED:
+            alpha_pad = texels
+        a = seams.pad(rgba[..., 3:4].astype(np.float32) / 255.0, modes, texels if alpha_pad >= 0 else pad)[..., 0]
         if mode is AlphaMode.LEVELS:
             levels = np.unique(rgba[..., 3])
         elif mode is AlphaMode.TERNARY:
             present = np.unique(alpha_ops.snap(rgba[..., 3].astype(np.float32) / 255.0, mode))
             levels = present if len(present) > 1 else None
-    return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad, color_fix)
+    return Prepared(seams.pad(rgb, modes, pad), a, mode, levels, (rgba.shape[0], rgba.shape[1]), pad, color_fix, seam=net, alpha_pad=alpha_pad)
 
 
 def pad_for(h: int, w: int) -> int:
@@ -124,8 +150,9 @@ def _finish(out: np.ndarray, out_alpha: np.ndarray | None, p: Prepared, s: int, 
             out_alpha = out_alpha.astype(np.float32) / 255.0
     else:
         rgb = resize(out[t * s : (t + h) * s, left * s : (left + w) * s], h * scale, w * scale)
+    at, al = p.alpha_origin
     if fix_colour and p.color_fix:
-        rgb = _match_mean(rgb, p.rgb[t : t + h, left : left + w], p.alpha[t : t + h, left : left + w] if p.alpha is not None else None)
+        rgb = _match_mean(rgb, p.rgb[t : t + h, left : left + w], p.alpha[at : at + h, al : al + w] if p.alpha is not None else None)
     a = None
     if out_alpha is not None:
         a = resize(out_alpha[t * s : (t + h) * s, left * s : (left + w) * s].mean(axis=2), h * scale, w * scale)
@@ -135,7 +162,7 @@ def _finish(out: np.ndarray, out_alpha: np.ndarray | None, p: Prepared, s: int, 
             a = _upscale_levels(p.alpha, p.levels, hp * scale, wp * scale)
         else:
             a = resize(p.alpha, hp * scale, wp * scale)
-        a = a[t * scale : (t + h) * scale, left * scale : (left + w) * scale]
+        a = a[at * scale : (at + h) * scale, al * scale : (al + w) * scale]
     return alpha_ops.finish(rgb, a, p.mode, p.levels)
 
 
@@ -146,9 +173,9 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
     """
     if not items:
         return []
-    shapes = {p.shape for p in items}
+    shapes = {(p.shape, p.seam) for p in items}
     if len(shapes) != 1:
-        raise ValueError(f"upscale_group needs one shape, got {sorted(shapes)}")
+        raise ValueError(f"upscale_group needs one shape and seam mode, got {sorted(shapes, key=str)}")
     h, w = items[0].size
     if h * w * scale * scale > LARGE_OUTPUT_PX:
         return [upscale_large(engine, p, scale) for p in items]
@@ -156,7 +183,7 @@ def upscale_group(engine: Upscaler, items: list[Prepared], scale: int) -> list[n
     # At the model's own scale and without the colour fix, nothing needs float output:
     # the engine rounds to 8 bits itself (on the device), exactly as finishing would.
     as_uint8 = engine.scale == scale and not any(p.color_fix for p in items)
-    out = engine.run(np.stack(batch), as_uint8=as_uint8)
+    out = engine.run(np.stack(batch), as_uint8=as_uint8, seam=items[0].seam)
     results = []
     extra = len(items)
     for i, p in enumerate(items):

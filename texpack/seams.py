@@ -36,6 +36,18 @@ def resolve(mode: SeamMode, rgb: np.ndarray) -> tuple[SeamMode, SeamMode]:
     return rows, cols
 
 
+# The convolutions' own padding mode for a seam (texpack/engine/netpad.py): one-texel padding,
+# all a 3x3 convolution needs, of a mirror repeats the edge texel, as clamp does.
+_NET_MODE = {SeamMode.WRAP: "circular", SeamMode.MIRROR: "replicate", SeamMode.CLAMP: "replicate"}
+
+
+def net_mode(modes: tuple[SeamMode, SeamMode]) -> str | None:
+    """The convolutions' padding mode for a texture's (rows, columns) seams, or None when the
+    two axes need different ones (a convolution pads both axes alike: such a texture gets texels)."""
+    rows, cols = (_NET_MODE.get(m) for m in modes)
+    return rows if rows is not None and rows == cols else None
+
+
 def pad(img: np.ndarray, modes: tuple[SeamMode, SeamMode], size: int) -> np.ndarray:
     """Pad (H, W, C) by ``size`` texels on every side, rows then columns."""
     if size <= 0:

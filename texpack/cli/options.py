@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from texpack.emulators import EMULATORS
-from texpack.engine.options import CPU_ENGINES, DEVICES, PRECISIONS, QUALITIES, EngineOptions
+from texpack.engine.options import CPU_ENGINES, DEVICES, PRECISIONS, QUALITIES, SEAM_CONTEXTS, EngineOptions
 from texpack.targets import TARGETS
 
 if TYPE_CHECKING:
@@ -50,6 +50,9 @@ def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--quality", type=click.Choice(QUALITIES), default="fast", show_default=True,
         help="max: average each network output over 8 flips and rotations (x8 self-ensemble): a little more faithful, 8x "
         "the network time; for distributable packs.")(f)
+    f = click.option("--seam-context", type=click.Choice(SEAM_CONTEXTS), default="network", show_default=True,
+        help="How a texture's repeat reaches the network at its edges: as the convolutions' own padding where the network "
+        "allows it (no extra texels), or always as texels of the repeat around it.")(f)
     f = click.option("--cpu-engine", type=click.Choice(CPU_ENGINES), default="auto", show_default=True,
         help="On the CPU: ncnn (Winograd convolutions, about 2x PyTorch fp32) for Compact and SPAN networks when the "
         "precision is fp32, else PyTorch.")(f)
@@ -76,5 +79,5 @@ def game_options(kw: dict[str, Any], threads: int | None = None, **extra: Any) -
     return GameOptions(
         target=kw["target"], profile=kw["profile"], scale=kw["scale"], model=kw["model"], detail=kw["detail"],
         engine=EngineOptions(kw["device"], kw["precision"], kw["tile"], threads=threads, cpu_engine=kw.get("cpu_engine", "auto"),
-                             quality=kw.get("quality", "fast")), **extra,
+                             quality=kw.get("quality", "fast"), seam_context=kw.get("seam_context", "network")), **extra,
     )

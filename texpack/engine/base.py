@@ -12,12 +12,22 @@ class Upscaler(Protocol):
 
     ``run`` takes float32 ``(N, H, W, 3)`` in [0, 1] and returns ``(N, H*scale, W*scale, 3)``:
     float32 in [0, 1], or uint8 rounded as ``floor(x * 255 + 0.5)`` with ``as_uint8``.
+    ``seam`` asks for the seams to be padded inside the network, in that padding mode
+    (texpack/engine/netpad.py), for an image size :meth:`seam_padding` accepts.
     """
 
     name: str
     scale: int
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray: ...
+    def seam_padding(self, h: int, w: int) -> bool: ...
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray: ...
+
+
+def no_seam(engine: Upscaler, seam: str | None) -> None:
+    """For engines that only take seam context as texels."""
+    if seam is not None:
+        raise ValueError(f"{engine.name} cannot pad seams inside the network")
 
 
 RESAMPLE_MODES = ("nearest", "bilinear", "bicubic")
@@ -32,7 +42,11 @@ class ResampleUpscaler:
         self.mode, self.scale = mode, scale
         self.name = mode
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+    def seam_padding(self, h: int, w: int) -> bool:
+        return False
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray:
+        no_seam(self, seam)
         # PyTorch is imported here, not with the module: the pool's warm-up imports it on a
         # thread while the caller reads the dump (texpack/engine/pool.py).
         import torch

@@ -21,9 +21,12 @@ class BlendUpscaler:
         self.faithful, self.sharp, self.detail = faithful, sharp, float(detail)
         self.name, self.scale = f"{faithful.name} + {sharp.name} @ {detail:g}", faithful.scale
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
-        a = self.faithful.run(batch, as_uint8=False)
-        b = self.sharp.run(batch, as_uint8=False)
+    def seam_padding(self, h: int, w: int) -> bool:
+        return self.faithful.seam_padding(h, w) and self.sharp.seam_padding(h, w)
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray:
+        a = self.faithful.run(batch, as_uint8=False, seam=seam)
+        b = self.sharp.run(batch, as_uint8=False, seam=seam)
         out = a * (1.0 - self.detail) + b * self.detail
         if as_uint8:
             return np.clip(np.floor(out * 255.0 + 0.5), 0, 255).astype(np.uint8)

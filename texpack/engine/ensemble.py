@@ -34,10 +34,14 @@ class EnsembleUpscaler:
         self.inner = inner
         self.name, self.scale = f"{inner.name} (x8 ensemble)", inner.scale
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+    def seam_padding(self, h: int, w: int) -> bool:
+        return self.inner.seam_padding(h, w) and self.inner.seam_padding(w, h)
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray:
+        # A seam mode is the same on both axes (netpad.net_mode), so it survives turns and flips.
         total: np.ndarray | None = None
         for k, flip in TRANSFORMS:
-            y = _backward(self.inner.run(np.ascontiguousarray(_forward(batch, k, flip)), as_uint8=False), k, flip)
+            y = _backward(self.inner.run(np.ascontiguousarray(_forward(batch, k, flip)), as_uint8=False, seam=seam), k, flip)
             total = y.astype(np.float32) if total is None else total + y
         assert total is not None
         out = total / len(TRANSFORMS)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from texpack.engine.base import no_seam
 from texpack.engine.options import EngineOptions
 from texpack.engine.threads import cores
 from texpack.engine.tiling import run_tiled
@@ -113,12 +114,16 @@ class NcnnUpscaler:
             outs = [self._one(self._wide, im) for im in imgs]
         return torch.from_numpy(np.stack(outs)).clamp_(0, 1)
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+    def seam_padding(self, h: int, w: int) -> bool:
+        return False  # the converted graph's padding is fixed: seams come as texels
+
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray:
         """Same contract as :meth:`texpack.engine.torch_engine.TorchUpscaler.run`.
 
         Images go through in runs of at most :data:`RUN_OUTPUT_PX` output pixels, each
         written into the result before the next, so float copies stay bounded.
         """
+        no_seam(self, seam)
         n, h, w, _ = batch.shape
         s = self.scale
         out = np.empty((n, h * s, w * s, 3), np.uint8 if as_uint8 else np.float32)

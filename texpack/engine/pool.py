@@ -75,7 +75,8 @@ class EnginePool:
         entry = find_model(model)
         device, precision = self._device_precision()
         ensemble = ":x8" if self.options.quality == "max" else ""  # a different output: other files
-        return EngineKey(model, f"{identity(entry, detail)[:40]}:{device}:{precision}{ensemble}", detail)
+        texels = ":texels" if self.options.seam_context == "texels" else ""
+        return EngineKey(model, f"{identity(entry, detail)[:40]}:{device}:{precision}{ensemble}{texels}", detail)
 
     def get(self, key: EngineKey) -> Upscaler:
         with self._lock:

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from texpack.engine.netpad import CONV_ONLY_ARCHS, ConvPadding
 from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
 from texpack.engine.threads import set_torch_threads
 from texpack.engine.tiling import run_tiled
@@ -99,6 +100,19 @@ def _is_oom(e: BaseException) -> bool:
     return isinstance(e, RuntimeError) and "out of memory" in str(e).lower()
 
 
+def auto_tile(device: torch.device, bytes_per_pixel: int) -> int:
+    """The largest tile whose activations fit: half the free memory on CUDA; on the CPU a
+    quarter of RAM (at most 4 GiB), since there every tile's overlap is pure extra work
+    (a 1024 px texture in 832 px tiles took 2.5x as long as untiled)."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        budget, top = free * 0.5, 1024
+    else:
+        budget, top = min(4 << 30, _ram_bytes() // 4), 2048
+    side = int((budget / bytes_per_pixel) ** 0.5)
+    return max(MIN_TILE, min(top, side // 8 * 8))
+
+
 class TorchUpscaler:
     """Runs a :class:`LoadedModel` on batches of same-size images."""
 
@@ -124,26 +138,20 @@ class TorchUpscaler:
         if self.precision == "fp16" and self.device.type == "cpu":
             self.dtype = torch.float32  # CPU fp16 convs are slow: autocast only the convs
         self.net = net.to(self.dtype).eval()
+        conv_only = model.info.arch in CONV_ONLY_ARCHS and self.multiple == 1
+        self._padding = ConvPadding(self.net) if conv_only else None
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # texture sizes repeat: tuned kernels pay
         self._bytes_per_px = bytes_per_px(model, self.precision)
-        self.tile = options.tile or self._auto_tile()
+        self.tile = options.tile or auto_tile(self.device, self._bytes_per_px)
         # On the CPU a batch much past ~64k source pixels spills out of cache and gets slower
         # per pixel (80x80 textures: 1.28M px/s at batch 8, 0.45M at batch 64, bf16).
         self.batch_px = CPU_BATCH_PX if self.device.type == "cpu" else self.tile * self.tile
         log.info("%s (%s x%d) on %s, %s, tiles of %d px", self.name, model.info.arch, self.scale, self.device, self.precision, self.tile)
 
-    def _auto_tile(self) -> int:
-        """The largest tile whose activations fit: half the free memory on CUDA; on the CPU a
-        quarter of RAM (at most 4 GiB), since there every tile's overlap is pure extra work
-        (a 1024 px texture in 832 px tiles took 2.5x as long as untiled)."""
-        if self.device.type == "cuda":
-            free, _ = torch.cuda.mem_get_info(self.device)
-            budget, top = free * 0.5, 1024
-        else:
-            budget, top = min(4 << 30, _ram_bytes() // 4), 2048
-        side = int((budget / self._bytes_per_px) ** 0.5)
-        return max(MIN_TILE, min(top, side // 8 * 8))
+    def seam_padding(self, h: int, w: int) -> bool:
+        """Whether :meth:`run` can pad an ``h`` x ``w`` image's seams inside the network (one tile)."""
+        return self._padding is not None and self.minimum <= min(h, w) and max(h, w) <= self.tile
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision == "fp16" and self.device.type == "cpu":
@@ -192,9 +200,19 @@ class TorchUpscaler:
         if y.is_floating_point() and not bool(torch.isfinite(y.sum())):
             raise EngineError(f"{self.name}: the network produced NaN or infinite values")
 
-    def run(self, batch: np.ndarray, as_uint8: bool = False) -> np.ndarray:
+    def run(self, batch: np.ndarray, as_uint8: bool = False, seam: str | None = None) -> np.ndarray:
         """``(N, H, W, 3)`` float32 in [0, 1] to ``(N, H*s, W*s, 3)``: float32 in [0, 1], or
-        uint8 when ``as_uint8`` (rounded on the device; large images are tiled in float)."""
+        uint8 when ``as_uint8`` (rounded on the device; large images are tiled in float).
+        ``seam``: the convolutions' padding mode (texpack/engine/netpad.py), for images
+        :meth:`seam_padding` accepts; None pads with zeros."""
+        n, h, w, _ = batch.shape
+        if seam is not None and not self.seam_padding(h, w):
+            raise EngineError(f"{self.name}: cannot pad the seams of {w}x{h} images inside the network")
+        assert self._padding is not None or seam is None
+        with self._padding.mode(seam) if self._padding is not None else contextlib.nullcontext():
+            return self._run(batch, as_uint8, whole=seam is not None)
+
+    def _run(self, batch: np.ndarray, as_uint8: bool, whole: bool) -> np.ndarray:
         n, h, w, _ = batch.shape
         src = torch.from_numpy(np.ascontiguousarray(batch))
         cuda = self.device.type == "cuda"
@@ -208,7 +226,11 @@ class TorchUpscaler:
             while i < n:
                 chunk = x[i : i + per]
                 try:
-                    if as_uint8 and h <= self.tile and w <= self.tile:
+                    if whole and not as_uint8:
+                        y = self._forward(chunk.to(self.device, non_blocking=True) if cuda else chunk)
+                        self._check_finite(y)
+                        y = y.permute(0, 2, 3, 1)
+                    elif as_uint8 and (whole or h <= self.tile and w <= self.tile):
                         # A slice of the batch is one contiguous run of memory, so the
                         # upload is a plain asynchronous copy.
                         y = self._forward_u8(chunk.to(self.device, non_blocking=True) if cuda else chunk)
@@ -229,7 +251,7 @@ class TorchUpscaler:
                         torch.cuda.empty_cache()
                     if per > 1:
                         per = max(1, per // 2)
-                    elif self.tile > MIN_TILE:
+                    elif self.tile > MIN_TILE and not whole:
                         self.tile = max(MIN_TILE, self.tile // 2)
                     else:
                         raise EngineError(f"{self.name}: out of memory even at {MIN_TILE}px tiles") from e

@@ -23,7 +23,7 @@ from texpack import imageio
 from texpack.atomic import write_atomic
 from texpack.engine.pool import EnginePool
 from texpack.errors import PackError, TexpackError, UsageError
-from texpack.imagesteps import Prepared, prepare, upscale_group
+from texpack.imagesteps import Prepared, prepare, seams_in_net, upscale_group
 from texpack.pipeline.ledger import Ledger
 from texpack.pipeline.plan import Group, Member, Plan
 from texpack.pipeline.sources import decode_item
@@ -156,20 +156,24 @@ class Executor:
             m = g.first
             try:
                 rgba = g.rgba if g.rgba is not None else decode_item(m.item)
-                p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam, m.settings.color_fix)
+                h, w = rgba.shape[:2]
+                in_net = self.pool.options.seam_context == "network" and seams_in_net(self.pool.get(g.engine), h, w, m.settings.scale)
+                p = prepare(rgba, m.settings.alpha, m.item.key.alpha_mode(), m.settings.seam, m.settings.color_fix, in_net)
+            except UsageError:
+                raise
             except TexpackError as e:
                 self._fail(g, e.reason)
                 continue
             finally:
                 g.rgba = None
-            yield (g.engine, m.settings.scale, p.shape), g, p
+            yield (g.engine, m.settings.scale, p.shape, p.seam), g, p
 
     def _chunk(self, chunk: list[Group], writers: ThreadPoolExecutor, pending: list[Any]) -> bool:
         """Prepare, batch and upscale one chunk; False when the build should stop."""
         buckets: dict[tuple[Any, ...], list[tuple[Group, Prepared]]] = {}
         for key, g, p in self._prepared(chunk):
             buckets.setdefault(key, []).append((g, p))
-        for (engine_key, scale, shape), bucket in buckets.items():
+        for (engine_key, scale, shape, _), bucket in buckets.items():
             per = max(1, CALL_OUTPUT_PX // max(1, shape[0] * shape[1] * scale * scale))
             while bucket:
                 entries = bucket[:per]
