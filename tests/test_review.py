@@ -318,13 +318,13 @@ def test_live_updates_when_another_texpack_writes_the_pack(setup):
     import threading
 
     from examples.synth import SynthSpec, make_gliden64_dump
-    from texpack.review.server import watch_pack
+    from texpack.review.live import PackPoller
 
     svc, _, _, tmp = setup
     events = []
     svc.listeners.append(events.append)
     stop = threading.Event()
-    th = threading.Thread(target=watch_pack, args=(svc, stop, 0.1), daemon=True)
+    th = threading.Thread(target=PackPoller(svc, 0.1), args=(stop,), daemon=True)
     th.start()
     try:
         extra = make_gliden64_dump(tmp / "more", "TEXPACK DEMO", SynthSpec(count=1, seed=99, duplicates=0))
@@ -337,6 +337,41 @@ def test_live_updates_when_another_texpack_writes_the_pack(setup):
     finally:
         stop.set()
         th.join(5)
+
+
+def test_review_with_its_own_watch_builds_new_dumps_and_tells_the_page(setup):
+    """texpack review --watch: the watch runs in the review's process into the reviewed pack; a new
+    dump is built and the page told from the watch's own events; a rule saved on the page is
+    rebuilt by that watch."""
+    import threading
+
+    from examples.synth import SynthSpec, make_gliden64_dump
+    from texpack.review.live import WatchFeed
+    from texpack.watch.watcher import WatchOptions
+
+    svc, client, profile, tmp = setup
+    events = []
+    svc.listeners.append(events.append)
+    feed = WatchFeed(svc, WatchOptions(quiet=0.1))
+    assert feed.request.into == tmp / "pack" and feed.request.dump == svc.root.path
+    stop = threading.Event()
+    th = threading.Thread(target=feed, args=(stop,))
+    th.start()
+    try:
+        extra = make_gliden64_dump(tmp / "more", "TEXPACK DEMO", SynthSpec(count=1, seed=98, duplicates=0))
+        new = next(extra.iterdir())
+        shutil.copy(new, Path(svc.root.path) / new.name)
+        assert eventually(lambda: any(e.get("live") for e in events) and any(r.name == new.name and r.status == "built" for r in svc.rows), 60)
+        row = next(r for r in svc.rows if r.name == new.name)
+        out = tmp / "pack" / row.output
+        before = out.stat().st_mtime_ns
+        got = post(client, "/api/rules", {"name": "smooth it", "ids": [row.id], "set": {"model": "bicubic"}}).json()
+        assert got["changed"] == 1 and got.get("rebuilt_by")  # the page's process holds the pack through its watch
+        assert eventually(lambda: out.stat().st_mtime_ns != before, 30)
+    finally:
+        stop.set()
+        th.join(30)
+    assert not th.is_alive() and feed.error == ""
 
 
 @browser
@@ -467,3 +502,30 @@ def test_a_preview_makes_the_pack_file_a_rule_would_make_and_saves_nothing(setup
     bad = post(client, "/api/preview", {"key": row.id, "set": {"model": "no-such-model"}})
     assert bad.status_code == 400 and "model" in bad.json()["error"]
     assert profile.read_text() == text and not svc.editor.can_undo()
+
+
+def test_the_review_command_with_watch_serves_watches_and_stops_on_ctrl_c(tmp_path):
+    """The real command: it prints the page's address and what it watches, builds a dump that
+    arrives, and a Ctrl-C stops the server, then the watch (its batch and state done), then the process."""
+    import signal
+    import subprocess
+    import sys
+
+    dump = tmp_path / "dump"
+    shutil.copytree(EXAMPLES / "gliden64", dump)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "texpack", "review", str(dump), "--out", str(tmp_path / "pack"), "--watch",
+                          "--no-browser"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [p.stdout.readline() for _ in range(3)]
+        assert "http://127.0.0.1:" in lines[0] and lines[1].startswith("watching "), lines
+        gl = next(dump.rglob("GLideNHQ"))
+        first = sorted(gl.iterdir())[0]
+        shutil.copy(first, gl / "TEXPACK DEMO#00000001#0#2_all.png")
+        built = tmp_path / "pack" / "hires_texture" / "TEXPACK DEMO" / "TEXPACK DEMO#00000001#0#2_all.png"
+        assert eventually(built.exists, 60)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    # 130: uvicorn hands the Ctrl-C back once the server and the watch have stopped.
+    assert p.returncode == 130 and "Traceback" not in err and "terminate" not in err, (p.returncode, err[-600:])

@@ -37,10 +37,12 @@ def _root_and_out(path: Path, out: Path | None, emulator: str | None, game: str 
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write a self-contained before/after page to this file and stop.")
 @click.option("--pick", multiple=True, help="With --html: name globs of the textures to show in full (default: 12 spread over the pack).")
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening the default browser.")
+@click.option("--watch", "live_watch", is_flag=True, help="Also watch the game's dump folder, as texpack watch does, into the pack: new dumps "
+              "are built and shown as they come, and rules saved on the page are rebuilt by that watch.")
 @dump_options
 @engine_options
 def command(dump_or_pack: Path, out: Path | None, profile: Path | None, target: str | None, html_file: Path | None, pick: tuple[str, ...],
-            no_browser: bool, emulator: str | None, game: str | None, **kw: Any) -> None:
+            no_browser: bool, live_watch: bool, emulator: str | None, game: str | None, **kw: Any) -> None:
     """Look at every texture of a game before and after, and tune its profile from the page.
 
     The page is served on 127.0.0.1 only, at an address with a secret token; rules chosen
@@ -63,11 +65,17 @@ def command(dump_or_pack: Path, out: Path | None, profile: Path | None, target: 
             return
     except TexpackError as e:
         raise fail(e) from e
+    from texpack.review.live import WatchFeed
     from texpack.review.server import Server
 
-    server = Server(service)
+    feed = WatchFeed(service) if live_watch else None
+    server = Server(service, feed)
     click.echo(f"texpack review of {roots[0].game!r}: {server.url}")
+    if feed is not None:
+        click.echo(f"watching {roots[0].path} into {pack}")
     click.echo("Ctrl-C stops it.")
     if not no_browser:
         webbrowser.open(server.url)
     server.serve()
+    if feed is not None and feed.error:
+        click.echo(f"the watch stopped early: {feed.error}", err=True)

@@ -40,7 +40,8 @@ from texpack.errors import ProfileError, TexpackError
 from texpack.imageio import MAX_FILE_BYTES
 from texpack.relpath import name_problem
 from texpack.review.files import PathRefused
-from texpack.review.service import ReviewService, pack_signature
+from texpack.review.live import LiveFeed, PackPoller
+from texpack.review.service import ReviewService
 from texpack.safefs import read_bounded
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -310,25 +311,12 @@ def make_app(service: ReviewService, token: str, port: int) -> ASGIApp:
     ]))
 
 
-def watch_pack(service: ReviewService, stop: threading.Event, every: float = 1.0) -> None:
-    """Live updates: when another texpack (a running watch) writes into the pack, reload."""
-    last = pack_signature(service.out)
-    while not stop.wait(every):
-        sig = pack_signature(service.out)
-        if sig != last and not service.busy:
-            last = sig
-            try:
-                service.refresh()
-            except TexpackError:
-                continue
-            for fn in list(service.listeners):
-                fn({"type": "rows", "live": True})
-
-
 class Server:
     """The page's server in a thread, for the CLI and for tests."""
 
-    def __init__(self, service: ReviewService) -> None:
+    def __init__(self, service: ReviewService, live: LiveFeed | None = None) -> None:
+        """``live``: what keeps the rows current while the page is open (default: following
+        the pack's state, which another texpack may be writing; texpack/review/live.py)."""
         import uvicorn
 
         self.sock = free_socket()
@@ -339,15 +327,18 @@ class Server:
         self.app = make_app(service, self.token, self.port)
         self.uv = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
         self.stop = threading.Event()
+        self.live: LiveFeed = live or PackPoller(service)
 
     def serve(self) -> None:
         """Serve until Ctrl-C (uvicorn's own signal handling) or :meth:`shutdown`."""
-        live = threading.Thread(target=watch_pack, args=(self.service, self.stop), daemon=True)
+        live = threading.Thread(target=self.live, args=(self.stop,), name="texpack-review-live", daemon=True)
         live.start()
         try:
             self.uv.run(sockets=[self.sock])
         finally:
             self.stop.set()
+            # A watch feed finishes its batch and closes the game's session (its state) first.
+            live.join(60)
 
     def start(self) -> threading.Thread:
         th = threading.Thread(target=self.serve, daemon=True)

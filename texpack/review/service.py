@@ -155,7 +155,7 @@ class ReviewService:
         writer = pack_writer(self.out)
         if writer is not None:
             # A running watch owns the pack: it takes up the saved profile within a second
-            # and rebuilds these textures itself; the page follows its writes (watch_pack).
+            # and rebuilds these textures itself; the page follows its writes (texpack/review/live.py).
             return {"changed": len(changed), "undo": self.editor.can_undo(), "rebuilt_by": writer}
         with self.lock:
             self.busy = why
