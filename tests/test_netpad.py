@@ -126,3 +126,23 @@ def test_a_wrapping_texture_tiles_without_a_seam_in_the_pack(tmp_path):
         inside = np.abs(np.diff(tiled, axis=1))[:, 60:68].mean()
         assert across < 1.5 * inside + 1
     assert np.abs(net - tex).mean() < 1.0
+
+
+def test_calls_on_other_threads_never_see_another_padding(span):
+    """A zero-padded call (a review preview) while a seamed one runs (the watch) gets its own result."""
+    import threading
+
+    x, y = periodic(16, 6), periodic(24, 7)
+    want = span.run(y[None])
+    got = []
+
+    def zeros():
+        for _ in range(5):
+            got.append(span.run(y[None]))
+
+    th = threading.Thread(target=zeros)
+    th.start()
+    for _ in range(5):
+        span.run(x[None], seam="circular")
+    th.join()
+    assert all(np.array_equal(g, want) for g in got)

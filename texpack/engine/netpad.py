@@ -37,13 +37,17 @@ class ConvPadding:
 
     @contextmanager
     def mode(self, mode: str | None) -> Iterator[None]:
-        if mode is None:
-            yield
-            return
-        if mode not in _PAD_MODES:
-            raise ValueError(f"unknown padding mode {mode!r}")
-        pad_mode = _PAD_MODES[mode]
+        """The convolutions pad in ``mode`` (None: zeros, as built) inside the block. Calls on one
+        network take turns, so a zero-padded call on another thread never sees another mode."""
+        pad_mode: PadMode | None = None
+        if mode is not None:
+            if mode not in _PAD_MODES:
+                raise ValueError(f"unknown padding mode {mode!r}")
+            pad_mode = _PAD_MODES[mode]
         with self._lock:
+            if pad_mode is None:
+                yield
+                return
             for c in self.convs:
                 c.padding_mode = pad_mode
             try:
