@@ -19,7 +19,7 @@ from PIL import Image
 from texpack import fswalk
 from texpack.alpha_modes import AlphaMode
 from texpack.emulators import EMULATORS, DumpRoot, Emulator, TextureName
-from texpack.emulators.facts import NameFacts
+from texpack.emulators.facts import MatchKey, NameFacts
 from texpack.errors import DumpNameError
 from texpack.fswalk import Listing
 from texpack.targets import TARGETS, CheckResult, Target
@@ -34,7 +34,7 @@ class FakeName:
     hash: str
 
     def facts(self) -> NameFacts:
-        return NameFacts(group="FAKE", kind="tex", hashes=(self.hash,), fields={"hash": self.hash})
+        return NameFacts(group="FAKE", kind="tex", hashes=(self.hash,), match={"layer": "tex"}, fields={"hash": self.hash})
 
     def alpha_mode(self) -> AlphaMode:
         return AlphaMode.GRADED
@@ -62,7 +62,8 @@ def _parse(name: str, game: str) -> FakeName:
     return FakeName(m.group(1).upper())
 
 
-EMULATOR = Emulator("fakeemu", FAMILY, "FakeEmu (fakedumps/)", _root_at, _list_files, _parse)
+EMULATOR = Emulator("fakeemu", FAMILY, "FakeEmu (fakedumps/)", _root_at, _list_files, _parse,
+                    match_keys={"layer": MatchKey(("tex", "sky"), "FakeEmu texture layer")})
 
 
 class FakeLoader(Target):

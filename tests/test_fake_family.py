@@ -17,11 +17,14 @@ from texpack.build import BuildRequest, build
 from texpack.check import check
 from texpack.cli import main
 from texpack.emulators import EMULATORS, find_dump_roots
+from texpack.errors import ProfileError
 from texpack.install import install, pack_families
+from texpack.profile import load_profile
 from texpack.report import Status
 from texpack.review.server import make_app
 from texpack.review.service import ReviewService
 from texpack.scan import scan
+from texpack.session import GameOptions
 from texpack.targets import TARGETS
 
 from . import fake_family
@@ -88,6 +91,22 @@ def test_build_check_install_and_review_work_for_it(tmp_path, fake):
         ("tex-0123456789abcdef.png", "built", "FAKE", 8, 8), ("tex-fedcba9876543210.png", "built", "FAKE", 16, 8), ("tex-nothex.png", "failed", "?", 0, 0)]
     detail = client.get("/api/row", params={"key": "tex-0123456789abcdef.png"}, headers={"X-Texpack-Token": "secret"}).json()
     assert detail["fields"]["hash"] == HASHES[0]
+
+def test_profiles_match_on_the_new_familys_own_keys(tmp_path, fake):
+    _dump(tmp_path / "games")
+    profile = tmp_path / "fake.yaml"
+    profile.write_text("emulator: fakeemu\nmodel: nearest\nrules:\n  - name: wide layers at 2x\n    match: {layer: tex, width: 16}\n    scale: 2\n")
+    [rep] = build(BuildRequest(dump=tmp_path / "games", out=tmp_path / "pack", options=GameOptions(profile=str(profile))))
+    folder = tmp_path / "pack" / "fake_textures" / "FAKEGAME"
+    sizes = {}
+    for h in HASHES:
+        with Image.open(folder / f"{h}.png") as im:
+            sizes[h] = im.size
+    assert sizes == {HASHES[0]: (32, 32), HASHES[1]: (32, 16)}, rep.summary()
+    profile.write_text("model: nearest\nrules:\n  - match: {layer: ground}\n    skip: true\n")
+    with pytest.raises(ProfileError, match="'ground' is not allowed"):
+        load_profile(profile)
+
 
 def test_the_cli_takes_the_new_ids_as_choices(tmp_path, fake):
     _dump(tmp_path)

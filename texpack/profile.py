@@ -15,9 +15,7 @@ from typing import Any
 from texpack import yamlsafe
 from texpack.alpha_modes import AlphaMode, SeamMode
 from texpack.emulators import EMULATORS, TextureName
-from texpack.emulators.facts import NameFacts
-from texpack.emulators.n64names import FMT_NAMES, SIZ_BITS
-from texpack.emulators.psxnames import MODES
+from texpack.emulators.facts import MatchKey, NameFacts
 from texpack.errors import ProfileError
 from texpack.models.catalog import DEFAULT_MODEL
 from texpack.resources import data_dir
@@ -25,9 +23,6 @@ from texpack.schema import Bool, Ctx, Enum, Float, Int, List, Map, OneOrMany, Ra
 
 EMULATOR_IDS = EMULATORS.ids()
 MAX_PROFILE_BYTES = 1 << 20
-N64_FORMATS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
-PS1_MODES = MODES + ("vram-write",)
-PS1_TYPES = ("texupload", "texpage", "vram-write")
 ALPHA_VALUES = tuple(m.value for m in AlphaMode)
 SEAM_VALUES = tuple(m.value for m in SeamMode)
 
@@ -39,32 +34,45 @@ _SETTINGS = {
     "color_fix": Bool("shift the upscaled colours so their average matches the dump's"),
     "detail": Float(0.0, 1.0, "0 faithful .. 1 sharp: blends the model with its sharp partner (texture models)"),
 }
-MATCH = Map(
-    {
-        "name": OneOrMany(Str(), "file-name glob(s), e.g. '*#0#2_all.png'"),
-        "hash": OneOrMany(Str("", r"[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}"), "texture or palette hash(es)"),
-        "format": OneOrMany(Enum(N64_FORMATS), "N64 format and size, e.g. RGBA16, CI8, IA8, I4"),
-        "mode": OneOrMany(Enum(PS1_MODES), "PS1 mode: P4, P8, C16, STP4, STP8, STC16 or vram-write"),
-        "type": OneOrMany(Enum(PS1_TYPES), "DuckStation name type"),
-        "width": Range("dumped width in pixels, exact or {min, max}"),
-        "height": Range("dumped height in pixels, exact or {min, max}"),
-    },
-    "which textures the rule applies to; every given key must match",
-)
 # What a rule may set, in the order Settings lists them.
 RULE_SETTINGS = ("skip", *_SETTINGS)
-RULE = Map({"name": Str("a label shown in reports"), "match": MATCH, "skip": Bool("leave these textures out of the pack"), **_SETTINGS})
-TOP = Map(
-    {
-        "description": Str("what this profile is for"),
-        "extends": Str("profile this one builds on: a shipped name (defaults/gliden64) or a relative path"),
-        "emulator": Enum(EMULATOR_IDS, "emulator this profile is written for"),
-        "game": Str("game IDENT (N64) or serial (PS1)"),
-        **_SETTINGS,
-        "rules": List(RULE, "rules applied in order; later matches override earlier ones"),
-    },
-    "texpack profile",
-)
+
+
+def fact_keys() -> dict[str, MatchKey]:
+    """The ``match:`` keys the registered emulators' names answer (format, mode, type, …),
+    each with the values any of them allows."""
+    keys: dict[str, MatchKey] = {}
+    for emu in EMULATORS.values():
+        for k, mk in emu.match_keys.items():
+            have = keys.get(k)
+            keys[k] = mk if have is None else MatchKey(tuple(dict.fromkeys(have.values + mk.values)), have.description)
+    return keys
+
+
+def top_schema() -> Map:
+    """The profile schema; its ``match:`` keys come from the emulator registry as it is now."""
+    match = Map(
+        {
+            "name": OneOrMany(Str(), "file-name glob(s), e.g. '*#0#2_all.png'"),
+            "hash": OneOrMany(Str("", r"[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}"), "texture or palette hash(es)"),
+            **{k: OneOrMany(Enum(mk.values), mk.description) for k, mk in fact_keys().items()},
+            "width": Range("dumped width in pixels, exact or {min, max}"),
+            "height": Range("dumped height in pixels, exact or {min, max}"),
+        },
+        "which textures the rule applies to; every given key must match",
+    )
+    rule = Map({"name": Str("a label shown in reports"), "match": match, "skip": Bool("leave these textures out of the pack"), **_SETTINGS})
+    return Map(
+        {
+            "description": Str("what this profile is for"),
+            "extends": Str("profile this one builds on: a shipped name (defaults/gliden64) or a relative path"),
+            "emulator": Enum(EMULATOR_IDS, "emulator this profile is written for"),
+            "game": Str("game IDENT (N64) or serial (PS1)"),
+            **_SETTINGS,
+            "rules": List(rule, "rules applied in order; later matches override earlier ones"),
+        },
+        "texpack profile",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,16 +133,13 @@ class Profile:
 
 
 # The ``match:`` keys a name answers through NameFacts.match (texpack/emulators/facts.py).
-FACT_KEYS = ("format", "mode", "type")
-
-
 def matches(m: dict[str, Any], name: str, key: TextureName | None, width: int, height: int) -> bool:
     facts = key.facts() if key is not None else NameFacts("", "", ())
     if "name" in m and not any(fnmatch.fnmatchcase(name, g) for g in m["name"]):
         return False
     if "hash" in m and not {h.upper() for h in m["hash"]} & {h.upper() for h in facts.hashes}:
         return False
-    if any(k in m and facts.match.get(k) not in m[k] for k in FACT_KEYS):
+    if any(facts.match.get(k) not in m[k] for k in m.keys() & fact_keys().keys()):
         return False
     if "width" in m and not m["width"][0] <= width <= m["width"][1]:
         return False
@@ -190,7 +195,7 @@ def parse_profile(text: str, path: Path, _seen: tuple[Path, ...] = ()) -> Profil
     except yamlsafe.YamlError as e:
         raise ProfileError(src, [str(e).split(": ", 1)[-1]]) from e
     ctx = Ctx()
-    data = TOP.check(node, "", ctx) if node is not None else {}
+    data = top_schema().check(node, "", ctx) if node is not None else {}
     if data is None:
         raise ProfileError(src, ctx.problems)
     parent: Profile | None = None
@@ -241,7 +246,7 @@ def default_profile_for(emulator: str, game: str, out: Path | None = None) -> Pa
 
 
 def json_schema() -> dict[str, Any]:
-    s = TOP.json()
+    s = top_schema().json()
     s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     s["title"] = "texpack profile"
     return s

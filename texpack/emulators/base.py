@@ -8,12 +8,12 @@ through :class:`TextureName`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from texpack.alpha_modes import AlphaMode
-from texpack.emulators.facts import NameFacts
+from texpack.emulators.facts import MatchKey, NameFacts
 from texpack.fswalk import Listing
 
 
@@ -69,3 +69,5 @@ class Emulator:
     # Rename suggestions for a bad name, narrowed by what the file holds (DuckStation's old
     # vram-write names, whose hash the pixels rebuild).
     refine_suggestions: Callable[[Path, tuple[str, ...]], tuple[str, ...]] = as_given
+    # Profile ``match:`` keys its names answer in NameFacts.match (N64: format; PS1: mode, type).
+    match_keys: dict[str, MatchKey] = field(default_factory=dict)

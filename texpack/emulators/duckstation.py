@@ -6,7 +6,8 @@ from pathlib import Path
 
 from texpack import fswalk
 from texpack.emulators.base import Emulator
-from texpack.emulators.psxnames import PsxName, parse_psx_name
+from texpack.emulators.facts import MatchKey
+from texpack.emulators.psxnames import MODES, PsxName, parse_psx_name
 from texpack.fswalk import Listing
 
 ID = "duckstation"
@@ -39,4 +40,8 @@ def refine_suggestions(path: Path, suggestions: tuple[str, ...]) -> tuple[str, .
     return verified_candidates(path, suggestions)
 
 
-EMULATOR = Emulator(ID, FAMILY, "DuckStation (dumps/)", root_at, list_files, parse, refine_suggestions=refine_suggestions)
+MATCH_KEYS = {
+    "mode": MatchKey((*MODES, "vram-write"), "PS1 mode: P4, P8, C16, STP4, STP8, STC16 or vram-write"),
+    "type": MatchKey(("texupload", "texpage", "vram-write"), "DuckStation name type"),
+}
+EMULATOR = Emulator(ID, FAMILY, "DuckStation (dumps/)", root_at, list_files, parse, refine_suggestions=refine_suggestions, match_keys=MATCH_KEYS)

@@ -12,6 +12,14 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class MatchKey:
+    """A profile ``match:`` key an emulator's names answer (NameFacts.match), for the schema."""
+
+    values: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class NameFacts:
     group: str  # the texture group in reports and on the review page: N64 format label, PS1 mode
     kind: str  # the name's own type: an N64 suffix (all, ciByRGBA, ...), a PS1 name type

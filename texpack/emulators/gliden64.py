@@ -6,7 +6,8 @@ from pathlib import Path
 
 from texpack import fswalk
 from texpack.emulators.base import Emulator
-from texpack.emulators.n64names import N64Name, parse_n64_name
+from texpack.emulators.facts import MatchKey
+from texpack.emulators.n64names import FORMAT_LABELS, N64Name, parse_n64_name
 from texpack.fswalk import Listing
 
 ID = "gliden64"
@@ -30,4 +31,5 @@ def parse(name: str, game: str) -> N64Name:
     return parse_n64_name(name, game, suffixes=DUMP_SUFFIXES)
 
 
-EMULATOR = Emulator(ID, FAMILY, "GLideN64 (GLideNHQ/)", root_at, list_files, parse)
+MATCH_KEYS = {"format": MatchKey(FORMAT_LABELS, "N64 format and size, e.g. RGBA16, CI8, IA8, I4")}
+EMULATOR = Emulator(ID, FAMILY, "GLideN64 (GLideNHQ/)", root_at, list_files, parse, match_keys=MATCH_KEYS)

@@ -28,6 +28,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
 # N64 codes (GBI.h): G_IM_FMT_* and G_IM_SIZ_*.
 FMT_NAMES = {0: "RGBA", 1: "YUV", 2: "CI", 3: "IA", 4: "I"}
 SIZ_BITS = {0: 4, 1: 8, 2: 16, 3: 32}
+FORMAT_LABELS = tuple(f"{FMT_NAMES[f]}{SIZ_BITS[s]}" for f in FMT_NAMES for s in SIZ_BITS)
 
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
 _TAIL = re.compile(

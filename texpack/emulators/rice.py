@@ -6,7 +6,8 @@ from pathlib import Path
 
 from texpack import fswalk
 from texpack.emulators.base import Emulator, TextureName
-from texpack.emulators.n64names import N64Name, parse_n64_name
+from texpack.emulators.facts import MatchKey
+from texpack.emulators.n64names import FORMAT_LABELS, N64Name, parse_n64_name
 from texpack.fswalk import Listing
 
 ID = "rice"
@@ -53,4 +54,6 @@ def partner_name(file_name: str) -> str | None:
     return None
 
 
-EMULATOR = Emulator(ID, FAMILY, "Rice (png_all/, ci_by_png/, …)", root_at, list_files, parse, half_of=half_of, partner_name=partner_name)
+MATCH_KEYS = {"format": MatchKey(FORMAT_LABELS, "N64 format and size, e.g. RGBA16, CI8, IA8, I4")}
+EMULATOR = Emulator(ID, FAMILY, "Rice (png_all/, ci_by_png/, …)", root_at, list_files, parse, half_of=half_of, partner_name=partner_name,
+                    match_keys=MATCH_KEYS)
