@@ -13,7 +13,6 @@ another); large ones run on all threads, in tiles like the PyTorch engine's.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,14 +22,13 @@ import torch
 from texpack.engine.base import no_seam
 from texpack.engine.options import EngineOptions
 from texpack.engine.threads import cores
-from texpack.engine.tiling import run_tiled
+from texpack.engine.tiling import TILE_OVERLAP, ram_bytes, run_tiled, tile_for
 from texpack.errors import EngineError, ModelError
 from texpack.models.load import LoadedModel
 from texpack.models.ncnn_export import GRAPHS
 
 # Textures up to this many source pixels run one per thread; larger ones use every thread.
 SMALL_PX = 96 * 96
-TILE_OVERLAP = 48
 # Output pixels of one run of images (float32 RGB: 12 bytes each, so ~200 MB).
 RUN_OUTPUT_PX = 16 << 20
 # Peak bytes per source pixel of one image in ncnn (feature maps and Winograd workspace):
@@ -156,9 +154,4 @@ def _auto_tile() -> int:
     Tiles cost their overlaps (a 1040 px texture in 640 px tiles is 1.5x the work), so
     they are only as small as memory needs: whole on a 24 GiB machine, 640 px on 8 GiB.
     """
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        ram = 8 << 30
-    side = int((min(TILE_BUDGET, ram // 8) / BYTES_PER_PX) ** 0.5)
-    return max(64, min(2048, side // 8 * 8))
+    return tile_for(min(TILE_BUDGET, ram_bytes() // 8), BYTES_PER_PX, 2048, floor=64)

@@ -6,9 +6,30 @@ sit on the device. Weights ramp linearly across each overlap and are 1 at the im
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import torch
+
+# Overlap between tiles in source texels: more than either network sees (Compact 17 texels
+# each way, SPAN about 20), so blended tiles never show.
+TILE_OVERLAP = 48
+MIN_TILE = 32
+
+
+def ram_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def tile_for(budget: float, bytes_per_px: float, top: int, floor: int = MIN_TILE) -> int:
+    """The largest tile side (a multiple of 8, within ``floor``..``top``) whose working memory,
+    ``bytes_per_px`` per source pixel, fits in ``budget`` bytes. Tiles cost their overlaps, so
+    each engine picks them only as small as memory needs."""
+    side = int((budget / bytes_per_px) ** 0.5)
+    return max(floor, min(top, side // 8 * 8))
 
 
 def tile_starts(n: int, tile: int, overlap: int) -> list[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
-import os
 from typing import Any
 
 import numpy as np
@@ -15,15 +14,12 @@ from torch.nn import functional as F
 from texpack.engine.netpad import CONV_ONLY_ARCHS, ConvPadding
 from texpack.engine.options import DEVICES, PRECISIONS, EngineOptions
 from texpack.engine.threads import set_torch_threads
-from texpack.engine.tiling import run_tiled
+from texpack.engine.tiling import MIN_TILE, TILE_OVERLAP, ram_bytes, run_tiled, tile_for
 from texpack.errors import EngineError, UsageError
 from texpack.models.load import LoadedModel
 
 log = logging.getLogger(__name__)
 
-# Overlap between tiles in source texels; the compact net sees 17 texels each way.
-TILE_OVERLAP = 48
-MIN_TILE = 32
 CPU_BATCH_PX = 65536
 
 
@@ -87,17 +83,9 @@ def bytes_per_px(model: LoadedModel, precision: str) -> int:
     return per * (8 if model.info.arch in TRANSFORMERS else 1)
 
 
-def _ram_bytes() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
-
-
 def _is_oom(e: BaseException) -> bool:
-    if isinstance(e, torch.cuda.OutOfMemoryError):
-        return True
-    return isinstance(e, RuntimeError) and "out of memory" in str(e).lower()
+    # torch.OutOfMemoryError is what CUDA and MPS raise; the type says it, not the message.
+    return isinstance(e, (torch.OutOfMemoryError, MemoryError))
 
 
 def auto_tile(device: torch.device, bytes_per_pixel: int) -> int:
@@ -108,9 +96,8 @@ def auto_tile(device: torch.device, bytes_per_pixel: int) -> int:
         free, _ = torch.cuda.mem_get_info(device)
         budget, top = free * 0.5, 1024
     else:
-        budget, top = min(4 << 30, _ram_bytes() // 4), 2048
-    side = int((budget / bytes_per_pixel) ** 0.5)
-    return max(MIN_TILE, min(top, side // 8 * 8))
+        budget, top = min(4 << 30, ram_bytes() // 4), 2048
+    return tile_for(budget, bytes_per_pixel, top)
 
 
 class TorchUpscaler:
