@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from texpack import platform_dirs
 from texpack.emulators import DumpRoot
 from texpack.frontends import output_root
 from texpack.targets import duckstation, get_target, n64
@@ -23,9 +24,8 @@ def test_duckstation_writes_beside_its_dumps(tmp_path):
 
 
 def test_default_data_folders(monkeypatch, tmp_path):
-    for mod in (n64, duckstation):
-        monkeypatch.setattr(mod.os, "name", "posix")
-        monkeypatch.setattr(mod.sys, "platform", "linux")
+    monkeypatch.setattr(platform_dirs.os, "name", "posix")
+    monkeypatch.setattr(platform_dirs.sys, "platform", "linux")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     assert n64.mupen64plus_data_dir() == tmp_path / "share" / "mupen64plus"
@@ -39,8 +39,8 @@ def test_default_data_folders(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("platform,expect", [("darwin", "Library/Application Support/DuckStation")])
 def test_macos_folder(monkeypatch, platform, expect):
-    monkeypatch.setattr(duckstation.os, "name", "posix")
-    monkeypatch.setattr(duckstation.sys, "platform", platform)
+    monkeypatch.setattr(platform_dirs.os, "name", "posix")
+    monkeypatch.setattr(platform_dirs.sys, "platform", platform)
     assert str(duckstation.duckstation_data_dir()).endswith(expect)
 
 
@@ -51,9 +51,8 @@ from texpack.frontends import find_load_dir  # noqa: E402
 
 @pytest.fixture
 def linux_home(monkeypatch, tmp_path):
-    for mod in (n64, duckstation):
-        monkeypatch.setattr(mod.os, "name", "posix")
-        monkeypatch.setattr(mod.sys, "platform", "linux")
+    monkeypatch.setattr(platform_dirs.os, "name", "posix")
+    monkeypatch.setattr(platform_dirs.sys, "platform", "linux")
     monkeypatch.setenv("HOME", str(tmp_path))
     for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(var, raising=False)

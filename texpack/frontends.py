@@ -23,10 +23,10 @@ The folder a dump came from usually tells the front-end: GLideN64 dumps into
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from texpack import platform_dirs
 from texpack.emulators import DumpRoot
 from texpack.targets import Target
 from texpack.targets.duckstation import duckstation_data_dir
@@ -43,37 +43,27 @@ class Frontend:
     note: str = ""  # why it cannot load packs, when it cannot
 
 
-def _home() -> Path:
-    return Path.home()
-
-
-def _xdg(var: str, fallback: str) -> Path:
-    v = os.environ.get(var)
-    return Path(v) if v else _home() / fallback
-
-
 def frontends() -> list[Frontend]:
     """Every known front-end with its candidate folders on this platform, in preference order."""
-    h = _home()
-    win = os.name == "nt"
-    appdata = Path(os.environ.get("APPDATA", h / "AppData" / "Roaming"))
-    local = Path(os.environ.get("LOCALAPPDATA", h / "AppData" / "Local"))
+    h = platform_dirs.home()
+    win = platform_dirs.windows()
+    appdata, local = platform_dirs.appdata(), platform_dirs.local_appdata()
     progs = [Path(os.environ[v]) for v in ("ProgramFiles(x86)", "ProgramFiles") if os.environ.get(v)]
     out = [
         Frontend("mupen64plus", "mupen64plus", "n64", (mupen64plus_data_dir(),),
-                 (local / "Mupen64Plus",) if win else (_xdg("XDG_CACHE_HOME", ".cache") / "mupen64plus",)),
+                 (local / "Mupen64Plus",) if win else (platform_dirs.cache_home() / "mupen64plus",)),
         Frontend("rmg", "Rosalie's Mupen GUI (RMG)", "n64",
-                 (appdata / "RMG" / "Data",) if win else (_xdg("XDG_DATA_HOME", ".local/share") / "RMG", h / ".var/app/com.github.Rosalie241.RMG/data/RMG"),
-                 (appdata / "RMG" / "Cache",) if win else (_xdg("XDG_CACHE_HOME", ".cache") / "RMG", h / ".var/app/com.github.Rosalie241.RMG/cache/RMG")),
+                 (appdata / "RMG" / "Data",) if win else (platform_dirs.data_home() / "RMG", h / ".var/app/com.github.Rosalie241.RMG/data/RMG"),
+                 (appdata / "RMG" / "Cache",) if win else (platform_dirs.cache_home() / "RMG", h / ".var/app/com.github.Rosalie241.RMG/cache/RMG")),
         Frontend("retroarch", "RetroArch (Mupen64Plus-Next)", "n64",
                  tuple(p / "system" / "Mupen64plus" for p in ((Path("C:/RetroArch-Win64"), appdata / "RetroArch") if win else
-                       (_xdg("XDG_CONFIG_HOME", ".config") / "retroarch", h / ".var/app/org.libretro.RetroArch/config/retroarch")))),
+                       (platform_dirs.config_home() / "retroarch", h / ".var/app/org.libretro.RetroArch/config/retroarch")))),
         Frontend("project64", "Project64 with GLideN64", "n64",
                  tuple(p / name / "Plugin" / "GFX" for p in progs for name in ("Project64 3.0", "Project64 4.0", "Project64"))),
         Frontend("simple64", "simple64", "n64", (), note="simple64 ships only the ParaLLEl-RDP video plugin, which loads no texture packs"),
         Frontend("duckstation", "DuckStation", "ps1", (duckstation_data_dir(), h / ".var/app/org.duckstation.DuckStation/config/duckstation")),
     ]
-    if sys.platform == "darwin":
+    if platform_dirs.macos():
         out[0] = Frontend("mupen64plus", "mupen64plus", "n64", (mupen64plus_data_dir(),), (h / "Library" / "Caches" / "Mupen64Plus",))
     return out
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from texpack import platform_dirs
+
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,6 @@ def user_models_dir() -> Path:
     env = os.environ.get("TEXPACK_MODELS")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or (
-        os.environ.get("LOCALAPPDATA") if os.name == "nt" else None
-    ) or str(Path.home() / ".local" / "share")
-    return Path(base) / "texpack" / "models"
+    if platform_dirs.windows() and not os.environ.get("XDG_DATA_HOME"):
+        return platform_dirs.local_appdata() / "texpack" / "models"
+    return platform_dirs.data_home() / "texpack" / "models"

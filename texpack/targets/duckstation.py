@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from texpack import platform_dirs
 from texpack.emulators.psxnames import LOAD_EXTENSIONS, PsxTextureName, VramWriteName, parse_psx_title
 from texpack.errors import DumpNameError, PackError, rename_hint
 from texpack.targets.base import CheckResult, PackContext, Target
@@ -43,13 +43,14 @@ ST_OPAQUE = 243  # alpha above 0.95 reads as opaque
 
 def duckstation_data_dir() -> Path:
     """DuckStation's DataRoot."""
-    if os.name == "nt":
-        docs = Path.home() / "Documents" / "DuckStation"
-        return docs if docs.is_dir() else Path(os.environ.get("LOCALAPPDATA", Path.home())) / "DuckStation"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "DuckStation"
+    if platform_dirs.windows():
+        docs = platform_dirs.home() / "Documents" / "DuckStation"
+        return docs if docs.is_dir() else platform_dirs.local_appdata() / "DuckStation"
+    if platform_dirs.macos():
+        return platform_dirs.mac_support() / "DuckStation"
+    # DuckStation's own rule: $XDG_CONFIG_HOME/duckstation when that is set, else ~/.local/share/duckstation.
     xdg = os.environ.get("XDG_CONFIG_HOME")
-    return Path(xdg) / "duckstation" if xdg else Path.home() / ".local" / "share" / "duckstation"
+    return Path(xdg) / "duckstation" if xdg else platform_dirs.home() / ".local" / "share" / "duckstation"
 
 
 def lift_st_black(rgba: np.ndarray) -> np.ndarray:

@@ -3,13 +3,11 @@ shape of ``texpack check`` for an N64 pack (docs/formats/n64.md "GLideN64 load s
 
 from __future__ import annotations
 
-import os
-import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from texpack import fswalk
+from texpack import fswalk, platform_dirs
 from texpack.emulators.n64names import SUFFIXES, N64Name, parse_n64_name
 from texpack.errors import DumpNameError, PackError
 from texpack.targets.base import CheckResult, Target
@@ -22,11 +20,11 @@ if TYPE_CHECKING:
 
 def mupen64plus_data_dir() -> Path:
     """mupen64plus' UserDataPath; GLideN64 and Rice load ``hires_texture/`` from it."""
-    if os.name == "nt":
-        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "Mupen64Plus"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Mupen64Plus"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "mupen64plus"
+    if platform_dirs.windows():
+        return platform_dirs.appdata() / "Mupen64Plus"
+    if platform_dirs.macos():
+        return platform_dirs.mac_support() / "Mupen64Plus"
+    return platform_dirs.data_home() / "mupen64plus"
 
 
 def _skipped_by_loader(rel: Path) -> bool:
