@@ -225,7 +225,8 @@ def test_the_default_is_the_texture_model_and_its_card_says_how_it_was_made():
     entry = find_model(DEFAULT_MODEL)
     card = entry.card
     assert DEFAULT_MODEL == "texpack-span-x4"
-    assert "train-span-texture-models.sh" in card["training"]["recipe"] and card["training"]["steps"] == 20000
+    training = card["training"]
+    assert "train-span-texture-models.sh" in training["recipe"] and training["steps"] == sum(s["steps"] for s in training["stages"]) == 32000
     assert {d["license"] for d in card["data"]} == {"GPL-2+"} and "Apache-2.0" in card["init"]
     assert card["validation"]["table"][-1]["psnr"] > card["validation"]["bicubic"]["psnr"]
     assert (entry.path.parent / card["learning_curve"]).is_file()
