@@ -236,18 +236,36 @@ def test_the_default_is_the_texture_model_and_its_card_says_how_it_was_made():
 
 
 def test_the_default_blends_its_output_with_the_bundled_sharp_model():
-    """The sharp partner is a Compact network: detail blends the two outputs (engine/blend.py)."""
-    from texpack.engine.blend import BlendUpscaler
+    """The sharp partner is a Compact network: detail adds its finest band to the default's
+    picture (engine/blend.py), ``detail`` times."""
+    from texpack.engine.blend import BlendUpscaler, highpass
     from texpack.engine.pool import EnginePool
 
     pool = EnginePool()
     x = np.random.default_rng(0).random((2, 12, 12, 3), dtype=np.float32)
-    ends = [pool.get(pool.key(DEFAULT_MODEL, 4, d)).run(x) for d in (0.0, 1.0)]
-    half = pool.get(pool.key(DEFAULT_MODEL, 4, 0.5))
-    assert isinstance(half, BlendUpscaler)
-    assert np.allclose(half.run(x), (ends[0] + ends[1]) / 2, atol=1e-5)
+    faithful = pool.get(pool.key(DEFAULT_MODEL, 4, 0.0)).run(x)
+    sharp = pool.get(pool.key(find_model(DEFAULT_MODEL).card["detail_model"], 4)).run(x)
+    for d in (0.5, 1.0):
+        eng = pool.get(pool.key(DEFAULT_MODEL, 4, d))
+        assert isinstance(eng, BlendUpscaler)
+        want = np.clip(faithful + d * (highpass(sharp) - highpass(faithful)), 0, 1)
+        assert np.allclose(eng.run(x), want, atol=1e-5)
+    assert not np.allclose(want, sharp, atol=0.02)  # detail 1 keeps the default's broad shapes: not the sharp model alone
     with pytest.raises(ModelError, match="by output"):
         load_model(find_model(DEFAULT_MODEL), 0.5)
+
+
+def test_highpass_is_what_the_blur_takes_away():
+    from texpack.engine.blend import highpass
+
+    flat = np.full((1, 9, 7, 3), 0.4, np.float32)
+    assert np.allclose(highpass(flat), 0, atol=1e-6)  # a flat picture has no fine band
+    ramp = np.broadcast_to(np.linspace(0, 1, 16, dtype=np.float32)[None, None, :, None], (1, 8, 16, 3)).copy()
+    assert np.abs(highpass(ramp)[:, :, 3:-3]).max() < 1e-5  # nor a smooth gradient, away from its ends
+    dots = np.zeros((1, 9, 9, 1), np.float32)
+    dots[0, 4, 4] = 1
+    hp = highpass(dots)
+    assert hp[0, 4, 4, 0] > 0.5 and hp.sum() == pytest.approx(0, abs=1e-5)  # a single texel is all fine band
 
 
 def test_the_compact_texture_model_blends_with_its_sharp_partner_by_weights():

@@ -91,9 +91,7 @@ class EnginePool:
                     from texpack.models.load import load_model
 
                     entry = find_model(key.model)
-                    if key.detail >= 1 and blends_outputs(entry):
-                        eng = make_engine(load_model(detail_pair(entry)), self.options)  # all sharp: one network
-                    elif key.detail > 0 and blends_outputs(entry):
+                    if key.detail > 0 and blends_outputs(entry):
                         from texpack.engine.blend import BlendUpscaler
 
                         eng = BlendUpscaler(make_engine(load_model(entry), self.options),
