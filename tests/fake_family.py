@@ -21,7 +21,6 @@ from texpack.alpha_modes import AlphaMode
 from texpack.emulators import EMULATORS, DumpRoot, Emulator, TextureName
 from texpack.emulators.facts import MatchKey, NameFacts
 from texpack.errors import DumpNameError
-from texpack.fswalk import Listing
 from texpack.targets import TARGETS, CheckResult, Target
 
 FAMILY = "fake"
@@ -51,10 +50,6 @@ def _root_at(folder: Path) -> list[tuple[str, Path]]:
     return []
 
 
-def _list_files(root: Path) -> Listing:
-    return fswalk.list_files(root)
-
-
 def _parse(name: str, game: str) -> FakeName:
     m = DUMP_NAME.fullmatch(name)
     if m is None:
@@ -62,7 +57,7 @@ def _parse(name: str, game: str) -> FakeName:
     return FakeName(m.group(1).upper())
 
 
-EMULATOR = Emulator("fakeemu", FAMILY, "FakeEmu (fakedumps/)", _root_at, _list_files, _parse,
+EMULATOR = Emulator("fakeemu", FAMILY, "FakeEmu (fakedumps/)", _root_at, fswalk.list_files, _parse,
                     match_keys={"layer": MatchKey(("tex", "sky"), "FakeEmu texture layer")})
 
 

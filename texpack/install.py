@@ -68,10 +68,12 @@ class _Source:
             self.zip = zipfile.ZipFile(self.pack) if self.pack.is_file() else None
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
             raise UsageError(f"{pack}: not a zip archive ({e})") from e
+        self.unplaced: list[str] = []  # archive members in no target's layout, left out
 
     def files(self) -> list[tuple[str, zipfile.ZipInfo | Path]]:
         out: list[tuple[str, zipfile.ZipInfo | Path]] = []
         roots = load_roots()
+        self.unplaced = []
         if self.zip is not None:
             for info in self.zip.infolist():
                 if info.is_dir() or info.file_size > MAX_MEMBER_BYTES:
@@ -82,9 +84,12 @@ class _Source:
                     continue
                 # A zip from `build --zip` holds what goes into one load folder (<IDENT>/… for
                 # hires_texture/, <SERIAL>/… for textures/): its target's layout says which.
-                # A member no target claims stays as it is and fails as outside the load folders.
+                # A member no target claims (a read-me, a misnamed folder) is left out and named.
                 placed = next((rel for t in TARGETS.values() if (rel := t.archive_member(name)) is not None), None)
-                out.append((placed or name, info))
+                if placed is None:
+                    self.unplaced.append(name)
+                else:
+                    out.append((placed, info))
             return out
         base = self.pack
         for root in roots:
@@ -208,6 +213,10 @@ def install(pack: Path, into: Path, overwrite: bool = False, roots: tuple[str, .
     cleaned: set[Path] = set()
     try:
         files = [(rel, h) for rel, h in src.files() if rel.split("/", 1)[0] in roots]
+        if src.unplaced:
+            shown = ", ".join(repr(n) for n in src.unplaced[:5]) + (", …" if len(src.unplaced) > 5 else "")
+            rep.notes.append(f"left out {len(src.unplaced)} archive member(s) in no loader's pack layout "
+                             f"(<IDENT>/…/<IDENT>#….png, <SERIAL>/replacements/…): {shown}")
         if not files:
             raise UsageError(f"{pack}: no {' or '.join(r + '/' for r in roots)} files in it")
         for rel, handle in files:

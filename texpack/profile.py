@@ -132,14 +132,18 @@ class Profile:
         return replace(self, rules=rules, scale_lines=self.scale_lines[:1])
 
 
-# The ``match:`` keys a name answers through NameFacts.match (texpack/emulators/facts.py).
+# The ``match:`` keys every name answers; any other key the schema let through is one a name
+# answers through NameFacts.match (texpack/emulators/facts.py, the registry's MatchKeys).
+NAME_KEYS = frozenset({"name", "hash", "width", "height"})
+
+
 def matches(m: dict[str, Any], name: str, key: TextureName | None, width: int, height: int) -> bool:
     facts = key.facts() if key is not None else NameFacts("", "", ())
     if "name" in m and not any(fnmatch.fnmatchcase(name, g) for g in m["name"]):
         return False
     if "hash" in m and not {h.upper() for h in m["hash"]} & {h.upper() for h in facts.hashes}:
         return False
-    if any(facts.match.get(k) not in m[k] for k in m.keys() & fact_keys().keys()):
+    if any(facts.match.get(k) not in m[k] for k in m.keys() - NAME_KEYS):
         return False
     if "width" in m and not m["width"][0] <= width <= m["width"][1]:
         return False

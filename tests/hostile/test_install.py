@@ -86,6 +86,20 @@ def test_one_bad_member_is_named_and_the_rest_installed(tmp_path, damage):
     assert not (tmp_path / "emu" / "hires_texture" / BAD).exists()
 
 
+def test_members_in_no_loaders_layout_are_left_out_and_named(tmp_path):
+    """A build --zip archive as strangers make them: a read-me, a folder not named for the game, a
+    climbing name and a control character next to the real textures; only the textures go in."""
+    z = make_zip(tmp_path / "pack.zip", {GOOD: PNG, "GAME/readme.txt": b"thanks", "Zelda HD/ZELDA#00000003#0#2_all.png": PNG,
+                                         "../GAME#00000004#0#2_all.png": PNG, "SLUS-00001/replacements/x.png": PNG, "\x1b[31m.txt": b"x"})
+    rep = install(z, tmp_path / "emu")
+    assert sorted(rep.added) == ["hires_texture/" + GOOD, "textures/SLUS-00001/replacements/x.png"] and not rep.failed
+    [note] = rep.notes
+    assert note.startswith("left out 4 archive member(s)") and "'GAME/readme.txt'" in note and "\\x1b" in note
+    assert sorted(p.relative_to(tmp_path / "emu").as_posix() for p in (tmp_path / "emu").rglob("*") if p.is_file()) == [
+        "hires_texture/" + GOOD, "textures/SLUS-00001/replacements/x.png"]
+    assert not (tmp_path / "GAME#00000004#0#2_all.png").exists()
+
+
 def test_a_file_that_is_not_a_zip_is_bad_input(tmp_path):
     f = tmp_path / "pack.zip"
     f.write_bytes(b"this is not a zip")

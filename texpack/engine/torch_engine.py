@@ -195,7 +195,6 @@ class TorchUpscaler:
         n, h, w, _ = batch.shape
         if seam is not None and not self.seam_padding(h, w):
             raise EngineError(f"{self.name}: cannot pad the seams of {w}x{h} images inside the network")
-        assert self._padding is not None or seam is None
         with self._padding.mode(seam) if self._padding is not None else contextlib.nullcontext():
             return self._run(batch, as_uint8, whole=seam is not None)
 
