@@ -457,3 +457,44 @@ def test_span_trains_in_its_fused_form_and_saves_what_spandrel_loads(tmp_path, h
     sd = desc.model.state_dict()
     w, _ = fuse({k[len("block_1.c1_r."):]: v.float() for k, v in sd.items() if k.startswith("block_1.c1_r.") and "eval_conv" not in k})
     assert torch.allclose(w, ckpt["ema"]["block_1.c1_r.eval_conv.weight"].float(), atol=2e-3)  # fp16 file
+
+
+def test_pixel_losses_count_visible_texels_only():
+    from texpack.train.losses import PIXEL_LOSSES
+
+    truth = torch.zeros(1, 3, 4, 4)
+    out = truth.clone()
+    out[..., 0, :] = 0.5  # error 0.5 on the top row
+    out[..., 3, :] = 1.0  # error 1.0 on the bottom row, hidden below
+    wt = torch.ones(1, 1, 4, 4)
+    wt[..., 3, :] = 0
+    # 4 of the 12 visible texels per channel are off by 0.5
+    assert float(PIXEL_LOSSES["l1"](out, truth, wt)) == pytest.approx(0.5 * 4 / 12)
+    assert float(PIXEL_LOSSES["l2"](out, truth, wt)) == pytest.approx(0.25 * 4 / 12)
+    # l2 weighs one large error over many small ones, l1 the other way round
+    few_big, many_small = truth.clone(), truth.clone()
+    few_big[..., 0, 0] = 0.8
+    many_small[..., :2, :2] = 0.2
+    ones = torch.ones(1, 1, 4, 4)
+    assert PIXEL_LOSSES["l1"](few_big, truth, ones) == pytest.approx(PIXEL_LOSSES["l1"](many_small, truth, ones))
+    assert PIXEL_LOSSES["l2"](few_big, truth, ones) > PIXEL_LOSSES["l2"](many_small, truth, ones)
+
+
+def test_pixel_loss_l2_trains_differently_and_reaches_the_card(tmp_path, hr_images):
+    out = tmp_path / "models"
+    args = ["train", "--hr", str(hr_images), "--name", "sq", "--scale", "2", "--steps", "2", "--pixel-loss", "l2",
+            "--batch", "2", "--patch", "8", "--device", "cpu", "--seed", "2", "--out", str(out), "--work", str(tmp_path / "w")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    card = yaml.safe_load((out / "sq.yaml").read_text())
+    assert card["training"]["losses"] == {"l2": 1.0}
+    assert "--pixel-loss l2" in card["training"]["recipe"]
+
+    from texpack.models.safeload import read_state_dict
+
+    l1 = train(_cfg(tmp_path, out=tmp_path / "a", work=tmp_path / "wa", steps=2))
+    l2 = train(_cfg(tmp_path, out=tmp_path / "b", work=tmp_path / "wb", steps=2, pixel_loss="l2"))
+    s1, s2 = read_state_dict(l1["psnr"]), read_state_dict(l2["psnr"])
+    assert any(not torch.equal(s1[k], s2[k]) for k in s1)  # same seed and data: only the loss differs
+    bad = CliRunner().invoke(main, args[:-2] + ["--pixel-loss", "l3"])
+    assert bad.exit_code != 0 and "l3" in bad.output

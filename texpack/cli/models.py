@@ -1,4 +1,4 @@
-"""`texpack models list|info|install|import`."""
+"""`texpack models list|info|install|import|average`."""
 
 from __future__ import annotations
 
@@ -133,3 +133,18 @@ def import_(param: Path, bin_: Path, name: str | None, dest: Path | None, licenc
     except TexpackError as e:
         raise fail(e) from e
     click.echo(f"imported: {path}")
+
+
+@command.command("average")
+@click.argument("models", nargs=-1, required=True)
+@click.option("--name", required=True, help="Name of the averaged model.")
+@click.option("--to", "dest", type=click.Path(file_okay=False, path_type=Path), help="Model folder (default: the user's).")
+def average(models: tuple[str, ...], name: str, dest: Path | None) -> None:
+    """Average the weights of MODELS (names or files) trained from one starting point."""
+    from texpack.models.average import average_models
+
+    try:
+        path = average_models(list(models), dest or user_models_dir(), name)
+    except TexpackError as e:
+        raise fail(e) from e
+    click.echo(f"averaged {len(models)} models: {path}")

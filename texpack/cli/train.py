@@ -61,6 +61,8 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--arch", type=click.Choice(list(ARCH_CHOICES)), default="compact", show_default=True, help="Architecture of a new model (without --init).")
 @click.option("--scale", type=click.IntRange(1, 8), default=4, show_default=True, help="Upscale factor the model learns.")
 @click.option("--steps", type=click.IntRange(0), default=20000, show_default=True, help="Steps of the L1 (PSNR-oriented) stage.")
+@click.option("--pixel-loss", type=click.Choice(["l1", "l2"]), default="l1", show_default=True,
+              help="Loss of that stage: l1, or l2 (mean squared error, what PSNR measures) for a last stage from a trained model.")
 @click.option("--gan-steps", type=click.IntRange(0), default=0, show_default=True, help="Steps of the RaGAN stage after it (0: none).")
 @click.option("--formats", default="", metavar="LIST",
     help="Dump formats to train and validate on, comma-separated (" + ",".join(FORMAT_CHOICES) + "; 'clut' = "
@@ -87,7 +89,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 @click.option("--card", "card_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML with extra model-card fields (data sources and their licences).")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), help="Write a grid of training pairs (target left, dump-like input right) to this PNG and stop.")
 def command(hr: tuple[Path, ...], val: tuple[Path, ...], exclude: tuple[str, ...], exclude_from: tuple[Path, ...], name: str, init: Path | None,
-            arch: str, scale: int, steps: int, gan_steps: int, formats: tuple[str, ...], batch: int, lr_patch: int, lr: float, gan_lr: float,
+            arch: str, scale: int, steps: int, pixel_loss: str, gan_steps: int, formats: tuple[str, ...], batch: int, lr_patch: int, lr: float, gan_lr: float,
             seed: int, device: str, precision: str, vgg: Path | None, energy_weight: float, out: Path | None, work: Path | None,
             checkpoint_minutes: float, val_every: int, resume: bool, license_: str, card_file: Path | None, preview: Path | None) -> None:
     """Train a model on dump-like textures made from high-resolution images.
@@ -119,7 +121,7 @@ def command(hr: tuple[Path, ...], val: tuple[Path, ...], exclude: tuple[str, ...
             raise click.ClickException(f"{card_file}: must be a mapping of model-card fields")
     cfg = TrainConfig(
         hr=tuple(hr), val=tuple(val), exclude=tuple(exclude), name=name, out=out, work=work or out / ".train",
-        init=init, arch=arch, scale=scale, steps=steps, gan_steps=gan_steps, formats=formats, batch=batch, lr_patch=lr_patch,
+        init=init, arch=arch, scale=scale, steps=steps, pixel_loss=pixel_loss, gan_steps=gan_steps, formats=formats, batch=batch, lr_patch=lr_patch,
         lr=lr, gan_lr=gan_lr, seed=seed, device=device, precision=precision, vgg=vgg, energy_weight=energy_weight,
         checkpoint_minutes=checkpoint_minutes, val_every=val_every, resume=resume, license=license_, card=card,
         recipe=_recipe(click.get_current_context()),

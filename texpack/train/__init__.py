@@ -76,7 +76,7 @@ def _card(cfg: TrainConfig, stage: str, trainer: Trainer, info: dict[str, Any], 
             "seed": cfg.seed,
             "perceptual": "vgg19 conv5_4 (pre-activation)" if cfg.vgg else "edges + discriminator feature matching (no VGG19 weights given)",
             **({"energy_weight": cfg.energy_weight} if stage == "gan" and cfg.energy_weight else {}),
-            "losses": dict(trainer.gan_loss.weights) if stage == "gan" else {"l1": 1.0},  # named terms and their weights
+            "losses": dict(trainer.gan_loss.weights) if stage == "gan" else {cfg.pixel_loss: 1.0},  # named terms and their weights
             "device": info["device"],
             "precision": info["precision"],
             "steps_per_second": round(info.get(f"rate_{stage}", 0.0), 2),

@@ -21,6 +21,7 @@ class TrainConfig:
     arch: str = "compact"  # used when there is no init
     scale: int = 4
     steps: int = 20000  # PSNR-oriented (L1) stage
+    pixel_loss: str = "l1"  # that stage's loss: losses.PIXEL_LOSSES
     gan_steps: int = 0  # GAN stage after it; 0 = none
     batch: int = 16
     formats: tuple[str, ...] = ()  # dump formats to train and validate on (degrade.FORMATS names); empty: all

@@ -26,7 +26,7 @@ from texpack.train import checkpoint
 from texpack.train.config import Progress, TrainConfig
 from texpack.train.data import Pair, PairSampler
 from texpack.train.discriminator import PatchDiscriminator
-from texpack.train.losses import GanGeneratorLoss, Perceptual, VGGFeatures, masked_l1, ragan_d_loss
+from texpack.train.losses import PIXEL_LOSSES, GanGeneratorLoss, Perceptual, VGGFeatures, ragan_d_loss
 from texpack.train.metrics import validate
 
 EMA_DECAY = 0.999
@@ -151,7 +151,7 @@ class Trainer:
         set_lr([self.opt_g], cosine_lr(self.cfg.lr, self.step, self.cfg.steps))
         with autocast(self.device, self.precision):
             out = self.nets.g(lr)
-        loss = masked_l1(out.float(), hr, wt)
+        loss = PIXEL_LOSSES[self.cfg.pixel_loss](out.float(), hr, wt)
         self.opt_g.zero_grad(set_to_none=True)
         scaled: torch.Tensor = self.scaler.scale(loss)
         scaled.backward()

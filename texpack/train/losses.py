@@ -35,6 +35,17 @@ def masked_l1(out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> 
     return ((out - target).abs() * w).sum() / w.sum().clamp(min=1.0)
 
 
+def masked_l2(out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over visible texels (``weight`` 1) only: what PSNR measures."""
+    w = weight.expand_as(out)
+    return ((out - target).square() * w).sum() / w.sum().clamp(min=1.0)
+
+
+# --pixel-loss choices for the PSNR-oriented stage. L1 trains faster from far away; a last
+# stage on L2 aims at PSNR itself (many efficient-SR recipes end that way).
+PIXEL_LOSSES = {"l1": masked_l1, "l2": masked_l2}
+
+
 def _grads(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
 
