@@ -498,3 +498,17 @@ def test_pixel_loss_l2_trains_differently_and_reaches_the_card(tmp_path, hr_imag
     assert any(not torch.equal(s1[k], s2[k]) for k in s1)  # same seed and data: only the loss differs
     bad = CliRunner().invoke(main, args[:-2] + ["--pixel-loss", "l3"])
     assert bad.exit_code != 0 and "l3" in bad.output
+
+
+def test_noise_overshoot_sees_a_network_that_amplifies_noise():
+    from texpack.train.metrics import noise_overshoot
+
+    cpu = torch.device("cpu")
+    ident = torch.nn.Identity()
+    assert noise_overshoot(ident, cpu) == 0.0  # noise in [0, 1] stays there
+    gain = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        gain.weight.copy_(torch.eye(3).view(3, 3, 1, 1) * 5)
+    # uniform noise times 5 reaches nearly 5: 4 past the top of the range
+    assert 3.5 < noise_overshoot(gain, cpu) <= 4.0
+    assert noise_overshoot(gain, cpu, seed=3) == noise_overshoot(gain, cpu, seed=3)  # seeded: comparable across steps

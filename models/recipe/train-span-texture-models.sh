@@ -8,8 +8,8 @@
 #      L1, cosine from 2e-4, seed 1: texpack-span-x4-stage1;
 #   2. STAGE2_STEPS (default 12000) from stage 1 on those plus Warzone 2100 and Extreme Tux
 #      Racer textures, L1, cosine from 1e-4, seed 2: texpack-span-x4-stage2;
-#   3. STAGE3_STEPS (default 14000) from stage 2 on the same five, L2 (mean squared error,
-#      what PSNR measures), cosine from 5e-5, seed 4: texpack-span-x4.
+#   3. STAGE3_STEPS (default 14000) from stage 2 on the same five, L2 (mean squared error, what
+#      PSNR measures), cosine from 5e-5, seed 4: texpack-span-x4.
 # Without FRESH=1, stage 3 continues from models/recipe/checkpoints/texpack-span-x4.ckpt (the
 # state the bundled file came from: same data order, same schedule position), so raising
 # STAGE3_STEPS adds steps to it; the network it continues is the bundled file's (its weights

@@ -10,8 +10,8 @@ the sharp model's broader shapes and colours, which are further from the origina
 faithful model's. Only its fine detail is what it adds, so the blend swaps the finest band:
 ``faithful + detail * (highpass(sharp) - highpass(faithful))``, highpass being what a
 Gaussian of :data:`BAND_SIGMA` output pixels removes. Measured on colobot and photographs
-(benchmarks/detail_blend.py; README "Models"): at the same sharpness the band blend is 0.3-0.6 dB
-(colobot) and 0.8-1.25 dB (photographs) more faithful than the whole-output blend. It costs both networks' time for ``detail`` > 0.
+(benchmarks/detail_blend.py; README "Models"): at the same sharpness the band blend is 0.3-0.7 dB
+(colobot) and 0.7-1.3 dB (photographs) more faithful than the whole-output blend. It costs both networks' time for ``detail`` > 0.
 """
 
 from __future__ import annotations
