@@ -19,7 +19,7 @@ def _model(folder, name, arch="compact", scale=2, seed=0):
     torch.manual_seed(seed)
     sd = export_state(new_generator(arch, scale).state_dict())
     card = {"arch": arch, "license": "CC0-1.0", "data": [{"name": "generated", "license": "CC0-1.0"}],
-            "validation": {"table": [{"psnr": 30.0 + seed}]}}
+            "training": {"steps": 100 + seed}, "validation": {"table": [{"psnr": 30.0 + seed}]}}
     return write_model(folder, name, sd, card)
 
 
@@ -34,7 +34,7 @@ def test_the_mean_is_element_wise_and_loads_as_a_model(tmp_path):
     card = yaml.safe_load(out.with_suffix(".yaml").read_text())
     assert [f["file"] for f in card["averaged_from"]] == ["a.safetensors", "b.safetensors"]
     assert card["license"] == "CC0-1.0" and card["data"][0]["name"] == "generated"
-    assert "validation" not in card  # one input's table says nothing of the mean
+    assert "validation" not in card and "training" not in card  # one input's run says nothing of the mean
     m = load_model(find_model(str(out)))
     assert m.scale == 2 and m.sha256 == card["sha256"]
     with torch.no_grad():

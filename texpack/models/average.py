@@ -3,9 +3,8 @@
 Runs that start from the same weights and train with a small rate stay in one basin of
 the loss, so the mean of their weights is a model of its own that is usually better than
 each (Wortsman et al. 2022, arXiv:2203.05482; stochastic weight averaging is the same idea
-along one run). The default texture model's last stage is two such runs averaged
-(models/recipe/train-span-texture-models.sh); each run uses one CPU core, so two of them
-use the machine fully where one run with two threads does not.
+along one run). Whether it is better is for a benchmark to say: two runs from the default's
+second stage averaged at their ends scored no better than the better run (README "Training").
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from texpack.models.catalog import find_model, sha256_of, verified_sha
 from texpack.models.safeload import read_state_dict
 from texpack.models.store import check_name, write_model
 
-# Card fields that describe one file, not the averaged model.
-_PER_FILE = ("name", "file", "sha256", "dtype", "learning_curve", "validation")
+# Card fields that describe one file (how it was trained, how it validated), not the mean.
+_PER_FILE = ("name", "file", "sha256", "dtype", "training", "learning_curve", "validation")
 
 
 def mean_state(states: list[dict[str, torch.Tensor]], names: list[str]) -> dict[str, torch.Tensor]:
